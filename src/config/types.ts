@@ -1,0 +1,75 @@
+/**
+ * The validated, frozen configuration (SPEC §3). Produced once by `loadConfig` (config/load.ts);
+ * nothing downstream re-validates or mutates it. Durations are seconds.
+ */
+
+export interface JobConfig {
+  readonly name: string;
+  /** argv; a string in the file has been split like a POSIX shell splits words. */
+  readonly command: readonly string[];
+  /** @default false */
+  readonly commandAppendRun: boolean;
+  /** Cron or RRULE expression; null = triggers only. */
+  readonly schedule: string | null;
+  /** IANA zone; null = the daemon's local zone. */
+  readonly scheduleTimezone: string | null;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Seconds, or null for no limit. */
+  readonly maxExecution: number | null;
+  /** @default 60 */
+  readonly maxExecutionGrace: number;
+  /** Sorted, unique group names. */
+  readonly concurrencyGroups: readonly string[];
+  /** @default true */
+  readonly renderReports: boolean;
+  /** @default false */
+  readonly jenkinsEnvironment: boolean;
+  readonly jobGroup: string | null;
+  /** @default false */
+  readonly concurrentRuns: boolean;
+}
+
+export interface ConcurrencyGroupConfig {
+  readonly name: string;
+  /** @default 1 */
+  readonly max: number;
+}
+
+export interface MysqlConnection {
+  readonly host?: string;
+  readonly user?: string;
+  readonly passwd?: string;
+  readonly db?: string;
+  readonly port?: number;
+  /** Any other keys given, passed through. */
+  readonly [key: string]: unknown;
+}
+
+export type DatabaseConfig =
+  | { readonly type: 'sqlite3'; readonly file: string }
+  | { readonly type: 'postgresql'; readonly dsn: string }
+  | { readonly type: 'mysql'; readonly connection: MysqlConnection };
+
+export interface Config {
+  readonly configDir: string;
+  readonly configD: string;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly shutdownKillRuns: boolean;
+  readonly shutdownKillGrace: number | null;
+  readonly templateDir: string | null;
+  readonly reportHtmlGz: boolean;
+  readonly reportRunOutputStart: number;
+  readonly reportRunOutputEnd: number;
+  /** Every job, job groups expanded. Iteration order: sorted by name. */
+  readonly jobs: ReadonlyMap<string, JobConfig>;
+  /** Every concurrency group, including implicit ones (max 1) named only by jobs. */
+  readonly concurrencyGroups: ReadonlyMap<string, ConcurrencyGroupConfig>;
+  /** The merged raw configuration as read from the files (for `config dump --raw`). */
+  readonly raw: Readonly<Record<string, unknown>>;
+  /** Non-fatal findings (unknown keys with "did you mean" …), each naming file/job/key. */
+  readonly warnings: readonly string[];
+  /** Files read, in merge order. */
+  readonly files: readonly string[];
+}

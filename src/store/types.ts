@@ -1,0 +1,111 @@
+import type { EpochSeconds } from '../clock.js';
+
+/**
+ * Run records (SPEC §7). One interface, implemented for SQLite, PostgreSQL and MySQL; the same
+ * test suite runs against each. Times are UTC epoch seconds with fraction.
+ */
+
+/** JSON object stored as text in `trigger_data` / `run_data`. */
+export type JsonObject = { [key: string]: unknown };
+
+/** A row of `runs_running`: a run that has started and not yet been recorded as finished. */
+export interface RunningRun {
+  readonly jobName: string;
+  readonly runId: string;
+  readonly scheduleTime: EpochSeconds;
+  readonly startTime: EpochSeconds;
+  /** "schedule" or "file" (or what the original wrote). */
+  readonly triggerType: string;
+  readonly triggerData: JsonObject;
+  /** Extras: pid, hostname, concurrency_group, dsari_status, return_data … */
+  readonly runData: JsonObject;
+}
+
+/** A row of `runs`. */
+export interface FinishedRun extends RunningRun {
+  readonly stopTime: EpochSeconds;
+  readonly exitCode: number;
+}
+
+/** Either kind, as the read side shows them (running: stopTime and exitCode null). */
+export interface RunRecord extends RunningRun {
+  readonly stopTime: EpochSeconds | null;
+  readonly exitCode: number | null;
+  readonly running: boolean;
+}
+
+export interface RunQuery {
+  /** Only these jobs (empty/undefined = all). */
+  readonly jobNames?: readonly string[];
+  /** Only these run ids (empty/undefined = all). */
+  readonly runIds?: readonly string[];
+  /** Include rows of runs_running. @default true */
+  readonly includeRunning?: boolean;
+  /** Include rows of runs. @default true */
+  readonly includeFinished?: boolean;
+  /** Only finished runs with exit_code != 0. @default false */
+  readonly failedOnly?: boolean;
+  /** Sort key; running runs sort as if stop_time were +infinity. @default 'start_time' */
+  readonly orderBy?: 'start_time' | 'stop_time' | 'schedule_time';
+  /** @default 'desc' */
+  readonly order?: 'asc' | 'desc';
+  readonly limit?: number;
+  /** Only runs whose stop_time is > this (finished runs; for incremental rendering). */
+  readonly stoppedAfter?: EpochSeconds;
+}
+
+/** The previous runs of a job that feed PREVIOUS_*, PREVIOUS_GOOD_*, PREVIOUS_BAD_* (SPEC §6). */
+export interface PreviousRuns {
+  /** Latest finished run by stop time. */
+  readonly last: FinishedRun | null;
+  /** Latest with exit code 0. */
+  readonly lastGood: FinishedRun | null;
+  /** Latest with exit code != 0. */
+  readonly lastBad: FinishedRun | null;
+}
+
+/** Aggregates per job for reports and the exporter, computed in the database. */
+export interface JobSummary {
+  readonly jobName: string;
+  readonly runCount: number;
+  readonly successCount: number;
+  readonly failureCount: number;
+  readonly durationSum: number;
+  readonly latencySum: number;
+  readonly lastRun: FinishedRun | null;
+  readonly lastSuccessfulRun: FinishedRun | null;
+}
+
+export interface RunStore {
+  /** Backend name: "sqlite3", "postgresql" or "mysql". */
+  readonly kind: string;
+  /** Connect and create missing tables and indexes. @throws StoreError */
+  open(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Record a run as started (row in runs_running). */
+  insertRunning(run: RunningRun): Promise<void>;
+  /** Replace run_data of a running run (e.g. once the PID is known). */
+  updateRunningData(runId: string, runData: JsonObject): Promise<void>;
+  /**
+   * Record a run as finished: insert into `runs` and delete from `runs_running` in ONE
+   * transaction. Idempotent: recording the same run id twice leaves one row.
+   */
+  finishRun(run: FinishedRun): Promise<void>;
+
+  /** Every row of runs_running. */
+  listRunning(): Promise<RunningRun[]>;
+  /** A run by id, finished or running; null if unknown. */
+  getRun(runId: string): Promise<RunRecord | null>;
+  /** Runs matching the query. */
+  listRuns(query?: RunQuery): Promise<RunRecord[]>;
+  previousRuns(jobName: string): Promise<PreviousRuns>;
+  /** One summary per job that has finished runs. */
+  jobSummaries(): Promise<JobSummary[]>;
+  /** Durations (stop − start) of a job's finished runs, ascending. */
+  durations(jobName: string): Promise<number[]>;
+  /** Latencies (start − schedule) of a job's finished runs, ascending. */
+  latencies(jobName: string): Promise<number[]>;
+  /** Stream every finished run in (stop_time, run_id) order, in pages (for migration). */
+  iterateFinished(pageSize?: number): AsyncIterable<FinishedRun[]>;
+}
