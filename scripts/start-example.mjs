@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dataDir = `${root}.tmp/example-var`;
+const dataDir = `${root}.tmp/example-var`; // examples/etc/dsari.yaml points data_dir here
 mkdirSync(dataDir, { recursive: true });
 process.stderr.write(`dsari example: config ${root}examples/etc, data ${dataDir}\n`);
 const child = spawn(process.execPath, [`${root}dist/cli/dsari-daemon.js`, '-c', `${root}examples/etc`], {
