@@ -9,7 +9,7 @@ mkdirSync(dataDir, { recursive: true });
 process.stderr.write(`dsari example: config ${root}examples/etc, data ${dataDir}\n`);
 const child = spawn(process.execPath, [`${root}dist/cli/dsari-daemon.js`, '-c', `${root}examples/etc`], {
   stdio: 'inherit',
-  env: { ...process.env, DSARI_EXAMPLE_DATA_DIR: dataDir },
+
 });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGQUIT']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
