@@ -45,7 +45,6 @@ function charWidth(ch: string): number {
 
 /** Columns `text` takes on a terminal (wide East Asian characters count 2, combining marks 0). */
 export function displayWidth(text: string): number {
-  // eslint-disable-next-line no-control-regex
   if (/^[\x20-\x7e]*$/.test(text)) return text.length;
   let w = 0;
   for (const ch of text) w += charWidth(ch);
