@@ -7,16 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Clock, EpochSeconds, TimerHandle } from '../clock.js';
 import type { Config, JobConfig } from '../config/types.js';
-import { DsariError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { JsonObject, RunStore } from '../store/types.js';
 import { SchedulerCore } from './core.js';
 import { type DaemonEvents, TypedEmitter } from './events.js';
 import { formatCommand, formatLocalTime, formatTimedelta } from './format.js';
-import { runDirOf } from './paths.js';
+import { prepareDataDir, runDirOf } from './paths.js';
 import type { RunExecutor, RunOutcome, RunProcess } from './ports.js';
 import { RunRecorder } from './recorder.js';
 import { recoverLeftovers } from './recovery.js';
@@ -128,13 +127,7 @@ export class Daemon {
    * @throws DsariError when DATA_DIR cannot be used
    */
   async start(): Promise<void> {
-    for (const dir of [this.dataDir, join(this.dataDir, 'runs'), join(this.dataDir, 'trigger')]) {
-      try {
-        mkdirSync(dir, { recursive: true });
-      } catch (err) {
-        throw new DsariError('E_DATA_DIR', `cannot create ${dir}: ${errorMessage(err)}`, { cause: err });
-      }
-    }
+    prepareDataDir(this.dataDir);
     await this.recorder.replayJournal();
     const now = this.options.clock.now();
     this.applyConfig(this.config, now);

@@ -65,8 +65,8 @@ export interface ExecutorNotice {
 export interface RunExecutor {
   /** Starts a run. Never throws for a bad command: that is an outcome with `spawnError`. */
   start(spec: LaunchSpec): RunProcess;
-  /** Watches a run left by a previous daemon until it ends. */
-  adopt(spec: AdoptSpec): RunProcess;
+  /** Watches a run left by a previous daemon until it ends; null when its process is gone. */
+  adopt(spec: AdoptSpec): RunProcess | null;
   /** Whether `pid` is still the process that was started (PID and start time match). */
   isAlive(pid: number, processStartTime: number): boolean;
   /** The exit status a run's wrapper left in RUN_DIR and when it was written, or null. */

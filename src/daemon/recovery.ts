@@ -47,9 +47,11 @@ export function recoverLeftovers(
     const job = ctx.config.jobs.get(row.jobName) ?? null;
     if (pid !== null && started !== null && ctx.executor.isAlive(pid, started)) {
       const process = ctx.executor.adopt({ job, runId: row.runId, runDir, pid, processStartTime: started, startTime: row.startTime });
-      log.info(`Adopted PID ${pid} left running by a previous daemon`);
-      adopted.push({ row, job, runDir, process });
-      continue;
+      if (process !== null) {
+        log.info(`Adopted PID ${pid} left running by a previous daemon`);
+        adopted.push({ row, job, runDir, process });
+        continue;
+      }
     }
     const now = ctx.clock.now();
     const status = ctx.executor.readExitStatus(runDir);
