@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import type { Config, JobConfig } from '../../src/config/types.js';
+import type { RunQuery, RunStore } from '../../src/store/types.js';
 
 /** The original's CREATE TABLE statements (dsari/database.py, SQLite3Database). */
 export const ORIGINAL_SCHEMA = `
@@ -103,4 +104,22 @@ export function config(dataDir: string, jobs: readonly JobConfig[], overrides: P
 export function runId(n: number): string {
   const hex = n.toString(16).padStart(12, '0');
   return `00000000-0000-4000-8000-${hex}`;
+}
+
+/** Wraps a store so that tests can see which queries the renderer made. */
+export function recordingStore(store: RunStore): { store: RunStore; queries: Array<{ method: string; query?: RunQuery }> } {
+  const queries: Array<{ method: string; query?: RunQuery }> = [];
+  const wrapped = new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (prop === 'listRuns' || prop === 'jobSummaries') {
+          queries.push({ method: String(prop), ...(args[0] === undefined ? {} : { query: args[0] as RunQuery }) });
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: wrapped, queries };
 }

@@ -1,7 +1,7 @@
 /* eslint-disable no-control-regex -- the tests look for control characters in output */
 /**
- * The renderer in-process, on a real SQLite file with the original's schema and rows as the
- * original writes them (trigger_data/run_data JSON text, float epoch times).
+ * The renderer in-process, through the real SQLite store, on a database file created with the
+ * original's exact schema and rows as the original writes them (JSON text, float epoch times).
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +13,8 @@ import { renderReports } from '../../src/report/render.js';
 import { STATE_FILE } from '../../src/report/state.js';
 import { TemplateError } from '../../src/report/template-env.js';
 import { makeTempDir, writeTree } from '../helpers/index.js';
-import { type FixtureRun, config, job, runId, writeRuns } from './fixtures.js';
-import { SqliteReader } from './sqlite-reader.js';
+import { SqliteStore } from '../../src/store/index.js';
+import { type FixtureRun, config, job, recordingStore, runId, writeRuns } from './fixtures.js';
 
 const NOW = 1_780_000_000;
 let tmp: { path: string; cleanup: () => void };
@@ -29,13 +29,15 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 async function render(cfg: Config, regenerate = false) {
-  const store = new SqliteReader(join(cfg.dataDir, 'dsari.sqlite3'));
-  await store.open();
+  const log = new Logger({ sink: new MemorySink() });
+  const real = new SqliteStore(join(cfg.dataDir, 'dsari.sqlite3'), { log });
+  await real.open();
+  const { store, queries } = recordingStore(real);
   try {
-    const result = await renderReports({ config: cfg, store, regenerate, log: new Logger({ sink: new MemorySink() }), now: NOW });
-    return { ...result, queries: store.queries };
+    const result = await renderReports({ config: cfg, store, regenerate, log, now: NOW });
+    return { ...result, queries };
   } finally {
-    await store.close();
+    await real.close();
   }
 }
 
