@@ -76,3 +76,12 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** A date-time or time-zone value that cannot be read (`--at`, `--from`, `schedule_time`, a zone name). */
+export class DateTimeError extends DsariError {
+  readonly value: string;
+  constructor(message: string, value: string, options: DsariErrorOptions = {}) {
+    super('E_DATETIME', message, options);
+    this.value = value;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Time values at the edges: the host's zone, zone validation, reading ISO 8601 / epoch input and
+ * writing Python-isoformat-like output. All in IANA zones through Intl.
+ */
+import type { EpochSeconds } from '../clock.js';
+import { DateTimeError } from '../errors.js';
+import { zoneFormatter, zoneModel } from './zone.js';
+
+/** True when Intl knows `zone` as a time-zone name ("UTC", "Europe/Berlin" …). */
+export function isValidZone(zone: string): boolean {
+  if (zone === '' || /^[+-]/.test(zone)) return false;
+  try {
+    zoneFormatter(zone);
+    return true;
+  } catch (err) {
+    if (err instanceof RangeError) return false;
+    throw err;
+  }
+}
+
+/**
+ * The host's IANA zone name: `TZ` when it names a zone (a leading ":" is ignored), else what
+ * Intl reports, else "UTC".
+ */
+export function localZone(): string {
+  const tz = process.env['TZ'];
+  if (tz !== undefined && tz !== '') {
+    const name = tz.startsWith(':') ? tz.slice(1) : tz;
+    if (isValidZone(name)) return name;
+    const m = /zoneinfo\/(.+)$/.exec(name);
+    if (m?.[1] !== undefined && isValidZone(m[1])) return m[1];
+  }
+  const resolved = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (resolved !== undefined && resolved !== 'Etc/Unknown' && isValidZone(resolved)) return resolved;
+  return 'UTC';
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?$/;
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Reads a time: a number is epoch seconds; a string is a numeric epoch-seconds text or an
+ * ISO 8601 date-time (`2020-01-01T00:00:00`, `… 00:00:00.5+02:00`, `…Z`, or a date alone =
+ * midnight). A string without offset is wall time in `zone`: a repeated wall time is its first
+ * occurrence, one inside a spring-forward gap is read with the offset before the gap.
+ * @throws DateTimeError on anything else
+ */
+export function parseDateTime(value: string | number, zone: string): EpochSeconds {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new DateTimeError(`time ${String(value)} is not a finite number of epoch seconds`, String(value));
+    return value;
+  }
+  const text = value.trim();
+  if (NUMBER.test(text)) return Number(text);
+  const m = ISO.exec(text);
+  if (m === null) {
+    throw new DateTimeError(
+      `time "${value}" is neither ISO 8601 (like 2020-01-01T00:00:00 or 2020-01-01T00:00:00+02:00) nor epoch seconds`,
+      value,
+    );
+  }
+  const [, ys, mos, ds, hs = '0', mis = '0', ss = '0', fs = '', tzs] = m;
+  const y = Number(ys), mo = Number(mos), d = Number(ds), h = Number(hs), mi = Number(mis), s = Number(ss);
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, 0);
+  if (
+    date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d ||
+    h > 23 || mi > 59 || s > 59
+  ) {
+    throw new DateTimeError(`time "${value}": no such date or time of day`, value);
+  }
+  const wall = date.getTime() / 1000 + (fs === '' ? 0 : Number(`0.${fs}`));
+  if (tzs !== undefined) {
+    if (tzs === 'Z' || tzs === 'z') return wall;
+    const digits = tzs.slice(1).replace(/:/g, '');
+    const off = Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4) || '0') * 60 + Number(digits.slice(4, 6) || '0');
+    if (off >= 86_400) throw new DateTimeError(`time "${value}": offset ${tzs} out of range`, value);
+    return wall - (tzs.startsWith('-') ? -off : off);
+  }
+  if (!isValidZone(zone)) throw new DateTimeError(`unknown time zone "${zone}"`, zone);
+  return zoneModel(zone).instantOf(wall);
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/**
+ * `epoch` as ISO 8601 text in `zone` with its offset, like Python's `datetime.isoformat()`:
+ * `2020-01-01T00:10:32.211192+00:00`. `fractionDigits` (0-9) digits of second fraction, rounded
+ * half to even on the decimal value; 0 gives none.
+ */
+export function formatIso(epoch: EpochSeconds, zone: string, fractionDigits = 6): string {
+  const scale = 10 ** fractionDigits;
+  let units = Math.round(epoch * scale);
+  // Round half to even like Python, when the float is exactly halfway.
+  if (Math.abs(epoch * scale - Math.trunc(epoch * scale)) === 0.5 && units % 2 !== 0) units -= 1;
+  const whole = Math.floor(units / scale);
+  const frac = units - whole * scale;
+  const offset = zoneModel(zone).offsetAt(whole);
+  const d = new Date((whole + offset) * 1000);
+  const year = d.getUTCFullYear();
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  const oh = Math.floor(abs / 3600), om = Math.floor((abs % 3600) / 60), os = abs % 60;
+  return (
+    `${year < 0 ? '-' : ''}${pad(Math.abs(year), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` +
+    `T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}` +
+    (fractionDigits > 0 ? `.${pad(frac, fractionDigits)}` : '') +
+    `${sign}${pad(oh)}:${pad(om)}${os !== 0 ? `:${pad(os)}` : ''}`
+  );
+}
