@@ -4,7 +4,7 @@
  * metrics of finished runs are cached for `jobCacheSeconds` as in the original; those of running
  * runs and the clock are fresh on every scrape.
  */
-import type { RunStore } from '../store/types.js';
+import type { JobSummary, RunStore } from '../store/types.js';
 import { VERSION } from '../version.js';
 import type { MetricFamily, Sample } from './exposition.js';
 import { quantile, type QuantileSpec } from './quantile.js';
@@ -50,7 +50,7 @@ function family(name: Name, type: MetricFamily['type'], samples: Sample[]): Metr
 
 function summarySamples(
   job: string,
-  sorted: readonly number[],
+  sorted: ArrayLike<number> & { readonly length: number },
   sum: number,
   count: number,
   quantiles: readonly QuantileSpec[],
@@ -65,9 +65,38 @@ function summarySamples(
   return samples;
 }
 
+/** A job's sorted durations and latencies as of a summary (count and sums). */
+interface JobValues {
+  readonly count: number;
+  readonly durationSum: number;
+  readonly latencySum: number;
+  readonly durations: Float64Array;
+  readonly latencies: Float64Array;
+}
+
+/** Runs fetched one by one to bring a job's values up to date; more than this reloads them whole. */
+const MAX_INCREMENT = 5_000;
+
+function sameSum(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+function sortedMerge(a: Float64Array, extra: readonly number[]): Float64Array {
+  const out = new Float64Array(a.length + extra.length);
+  out.set(a);
+  out.set(extra, a.length);
+  return out.sort();
+}
+
 /** Collects metric families from a store; one instance per exporter process. */
 export class MetricsCollector {
   private cache: { families: MetricFamily[]; at: number } | null = null;
+  /**
+   * Sorted values per job, kept between refreshes: runs are appended, so a refresh normally
+   * fetches only the runs recorded since (checked against the database's count and sums; any
+   * mismatch — runs deleted, inserted out of order — reloads that job's values whole).
+   */
+  private readonly values = new Map<string, JobValues>();
   private inflight: Promise<MetricFamily[]> | null = null;
   private readonly now: () => number;
   private readonly monotonicMs: () => number;
@@ -84,6 +113,50 @@ export class MetricsCollector {
   /** Forgets the cached finished-run metrics (after a configuration reload). */
   invalidate(): void {
     this.cache = null;
+  }
+
+  /** The job's sorted durations and latencies, consistent with `s`. */
+  private async jobValues(s: JobSummary): Promise<JobValues> {
+    const job = s.jobName;
+    const cached = this.values.get(job);
+    const consistent = (v: JobValues): boolean =>
+      v.count === s.runCount && sameSum(v.durationSum, s.durationSum) && sameSum(v.latencySum, s.latencySum);
+    if (cached !== undefined && consistent(cached)) return cached;
+    if (cached !== undefined && s.runCount > cached.count && s.runCount - cached.count <= MAX_INCREMENT) {
+      const added = await this.store.listRuns({
+        jobNames: [job],
+        includeRunning: false,
+        orderBy: 'stop_time',
+        order: 'desc',
+        limit: s.runCount - cached.count,
+      });
+      const d: number[] = [];
+      const l: number[] = [];
+      for (const r of added) {
+        if (r.stopTime !== null) d.push(r.stopTime - r.startTime);
+        l.push(r.startTime - r.scheduleTime);
+      }
+      const next: JobValues = {
+        count: cached.count + added.length,
+        durationSum: cached.durationSum + d.reduce((a, b) => a + b, 0),
+        latencySum: cached.latencySum + l.reduce((a, b) => a + b, 0),
+        durations: sortedMerge(cached.durations, d),
+        latencies: sortedMerge(cached.latencies, l),
+      };
+      if (consistent(next)) {
+        this.values.set(job, next);
+        return next;
+      }
+    }
+    const full: JobValues = {
+      count: s.runCount,
+      durationSum: s.durationSum,
+      latencySum: s.latencySum,
+      durations: Float64Array.from(await this.store.durations(job)).sort(),
+      latencies: Float64Array.from(await this.store.latencies(job)).sort(),
+    };
+    this.values.set(job, full);
+    return full;
   }
 
   /** Every family for one scrape. */
@@ -117,6 +190,7 @@ export class MetricsCollector {
 
   private async computeJobFamilies(): Promise<MetricFamily[]> {
     const jobs = [...new Set(this.jobNames())].sort();
+    for (const name of this.values.keys()) if (!jobs.includes(name)) this.values.delete(name);
     const summaries = new Map((await this.store.jobSummaries()).map((s) => [s.jobName, s]));
     const runCount: Sample[] = [];
     const success: Sample[] = [];
@@ -134,9 +208,10 @@ export class MetricsCollector {
       success.push({ labels, value: s?.successCount ?? 0, integer: true });
       failure.push({ labels, value: s?.failureCount ?? 0, integer: true });
       if (s === undefined || s.runCount === 0 || s.lastRun === null) continue;
-      const needValues = this.options.quantiles.length > 0;
-      const durations = needValues ? await this.store.durations(job) : [];
-      const latencies = needValues ? await this.store.latencies(job) : [];
+      const empty = new Float64Array(0);
+      const v = this.options.quantiles.length > 0 ? await this.jobValues(s) : null;
+      const durations = v?.durations ?? empty;
+      const latencies = v?.latencies ?? empty;
       duration.push(...summarySamples(job, durations, s.durationSum, s.runCount, this.options.quantiles));
       latency.push(...summarySamples(job, latencies, s.latencySum, s.runCount, this.options.quantiles));
       exitCode.push({ labels, value: s.lastRun.exitCode, integer: true });

@@ -7,7 +7,7 @@
  * The q-quantile (0 ≤ q ≤ 1) of `sorted` (ascending), or null when it is empty.
  * @throws RangeError when q is outside [0, 1]
  */
-export function quantile(sorted: readonly number[], q: number): number | null {
+export function quantile(sorted: ArrayLike<number>, q: number): number | null {
   if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be between 0 and 1, got ${q}`);
   const n = sorted.length;
   if (n === 0) return null;
