@@ -75,7 +75,7 @@ export interface RunEnvironmentInput {
    * The user for LOGNAME and HOME. Undefined → looked up with `os.userInfo()`; null → the user
    * database has no entry (LOGNAME and HOME are then left out, as the original does).
    */
-  readonly user?: { readonly username: string; readonly homedir: string } | null;
+  readonly user?: { readonly username: string; readonly homedir: string } | null | undefined;
 }
 
 /** What the command line is built from. */
