@@ -3,9 +3,9 @@
  * and the `--format` option.
  */
 import { InvalidArgumentError } from 'commander';
-import { stringify as yamlStringify } from 'yaml';
 import type { EpochSeconds } from '../../clock.js';
 import { formatIso, localZone } from '../../schedule/time.js';
+import { prettyJson, prettyYaml } from './config.js';
 
 /** Output formats of `job list` and `run list`. */
 export type ListFormat = 'pretty' | 'tabular' | 'json' | 'yaml';
@@ -23,22 +23,12 @@ export function isoTime(epoch: EpochSeconds): string {
   return formatIso(epoch, localZone());
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
-    return out;
-  }
-  return value;
-}
-
-/** JSON as the original prints it: keys sorted, indented by 4, newline at the end. */
+/** JSON as the original prints it (keys sorted, indented by 4), as `config dump` prints it. */
 export function jsonText(value: unknown): string {
-  return `${JSON.stringify(sortKeys(value), null, 4)}\n`;
+  return `${prettyJson(value)}\n`;
 }
 
-/** YAML with sorted keys, block style, as PyYAML's safe_dump writes it. */
+/** YAML with sorted keys, as `config dump --format yaml` prints it. */
 export function yamlText(value: unknown): string {
-  return yamlStringify(value, { sortMapEntries: true, aliasDuplicateObjects: false });
+  return prettyYaml(value);
 }
