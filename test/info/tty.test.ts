@@ -49,7 +49,8 @@ describe('on a terminal', () => {
     const text = readFileSync(seen, 'utf8');
     expect(text).toContain('\x1b[31m3\x1b[0m'); // the failure in red
     expect(text).toContain('\x1b[34m...\x1b[0m'); // the running run in blue
-    expect(text).toMatch(/\x1b\[(1;)?3[2-7]mbackup\x1b\[0m/); // job name in its colour
+    const ESC = String.fromCharCode(0x1b);
+    expect(text).toMatch(new RegExp(`${ESC}\\[(1;)?3[2-7]mbackup${ESC}\\[0m`)); // job name in its colour
     expect(text).toContain('─'); // UTF-8 locale: box-drawing rule
   });
 
