@@ -1,6 +1,13 @@
-import { NotImplementedError } from '../cli/common.js';
+import { existsSync, statSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { readConfigDir } from './files.js';
+import { deepFreeze, FrozenMap } from './freeze.js';
+import type { ScheduleCheck } from './job.js';
+import { hasConfig, locateConfig } from './locate.js';
+import { scheduleCheck as defaultScheduleCheck } from './schedule-check.js';
 import type { Config } from './types.js';
+import { validateConfig } from './validate.js';
 
 export interface LoadConfigOptions {
   /** `-c/--config-dir`; when absent the directory is located per SPEC §2. */
@@ -9,12 +16,53 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Where warnings (unknown keys …) are logged, besides Config.warnings. */
   log?: Logger;
+  /**
+   * How each job's schedule is checked at load.
+   * @default compiles it with the schedule module (SPEC §4)
+   */
+  scheduleCheck?: ScheduleCheck;
 }
 
 /**
  * Locates, reads, merges and validates the configuration (SPEC §2, §3) into a frozen Config.
+ * No configuration file at all is an empty configuration (as in the original), with a warning;
+ * a `-c` directory that does not exist is an error.
  * @throws ConfigError naming the file, job and key
  */
-export function loadConfig(_options: LoadConfigOptions = {}): Config {
-  throw new NotImplementedError('configuration loading');
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const location = locateConfig({ configDir: options.configDir, env });
+  const { configDir } = location;
+  const explicit = (options.configDir !== undefined && options.configDir !== '') || (env['DSARI_HOME'] ?? '') !== '';
+  if (existsSync(configDir) && !statSync(configDir).isDirectory()) {
+    throw new ConfigError(`${configDir}: the configuration directory is not a directory`, { file: configDir });
+  }
+  if (explicit && options.configDir !== undefined && options.configDir !== '' && !existsSync(configDir)) {
+    throw new ConfigError(`${configDir}: the configuration directory does not exist`, { file: configDir });
+  }
+  const dir = readConfigDir(configDir);
+  const readWarnings = [...dir.warnings];
+  if (dir.files.length === 0 && !hasConfig(configDir)) {
+    readWarnings.push(`no configuration found in ${configDir} (dsari.yaml, dsari.json or config.d): no jobs are defined`);
+  }
+  const config = validateConfig(dir.raw, {
+    configDir,
+    defaultDataDir: location.defaultDataDir,
+    configD: dir.configD,
+    origins: dir.origins,
+    files: dir.files,
+    readWarnings,
+    scheduleCheck: options.scheduleCheck ?? defaultScheduleCheck,
+  });
+  for (const w of config.warnings) options.log?.warning(w);
+  return freezeConfig(config);
+}
+
+/** The Config deeply frozen, its maps made unchangeable. */
+export function freezeConfig(config: Config): Config {
+  return deepFreeze({
+    ...config,
+    jobs: new FrozenMap(config.jobs),
+    concurrencyGroups: new FrozenMap(config.concurrencyGroups),
+  });
 }

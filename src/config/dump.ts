@@ -1,0 +1,74 @@
+/**
+ * The normalised configuration of `dsari-info config dump` and `job list --format json|yaml`
+ * (SPEC §9), in the original's shape: snake_case keys, effective values, durations in seconds,
+ * `command` always a list, secrets redacted.
+ */
+import type { EpochSeconds } from '../clock.js';
+import { errorMessage } from '../errors.js';
+import { compileSchedule } from '../schedule/index.js';
+import { redactDatabase } from './database.js';
+import { hostZone } from './schedule-check.js';
+import type { Config, JobConfig } from './types.js';
+
+/** The next scheduled run of `job` after `now` as ISO 8601 text, or null (no schedule / never). */
+export function nextScheduledRun(job: JobConfig, now: EpochSeconds): string | null {
+  if (job.schedule === null) return null;
+  let next: EpochSeconds | null;
+  try {
+    next = compileSchedule(job.schedule, { jobName: job.name, timezone: job.scheduleTimezone ?? hostZone() }).next(now);
+  } catch (err) {
+    // Validated at load; only the not-yet-built schedule stub gets here.
+    if (errorMessage(err) === 'schedules are not built yet') return null;
+    throw err;
+  }
+  return next === null ? null : new Date(next * 1000).toISOString();
+}
+
+/** One job in the original's normalised shape. */
+export function normalisedJob(job: JobConfig, now: EpochSeconds): Record<string, unknown> {
+  return {
+    command: [...job.command],
+    command_append_run: job.commandAppendRun,
+    schedule: job.schedule,
+    schedule_timezone: job.scheduleTimezone,
+    next_scheduled_run: nextScheduledRun(job, now),
+    environment: { ...job.environment },
+    max_execution: job.maxExecution,
+    max_execution_grace: job.maxExecutionGrace,
+    concurrency_groups: [...job.concurrencyGroups].sort(),
+    render_reports: job.renderReports,
+    jenkins_environment: job.jenkinsEnvironment,
+    job_group: job.jobGroup,
+    concurrent_runs: job.concurrentRuns,
+  };
+}
+
+/** The `jobs` mapping of the normalised config, optionally only the named jobs. */
+export function normalisedJobs(config: Config, now: EpochSeconds, only?: readonly string[]): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const job of config.jobs.values()) {
+    if (only !== undefined && !only.includes(job.name)) continue;
+    out[job.name] = normalisedJob(job, now);
+  }
+  return out;
+}
+
+/** The whole configuration in the original's normalised shape, secrets redacted. */
+export function normalisedConfig(config: Config, now: EpochSeconds): Record<string, unknown> {
+  const concurrencyGroups: Record<string, { max: number }> = {};
+  for (const g of config.concurrencyGroups.values()) concurrencyGroups[g.name] = { max: g.max };
+  return {
+    jobs: normalisedJobs(config, now),
+    concurrency_groups: concurrencyGroups,
+    config_d: config.configD,
+    data_dir: config.dataDir,
+    template_dir: config.templateDir,
+    report_html_gz: config.reportHtmlGz,
+    report_run_output_start: config.reportRunOutputStart,
+    report_run_output_end: config.reportRunOutputEnd,
+    shutdown_kill_runs: config.shutdownKillRuns,
+    shutdown_kill_grace: config.shutdownKillGrace,
+    environment: { ...config.environment },
+    database: JSON.parse(JSON.stringify(redactDatabase(config.database))) as unknown,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Which files make up the configuration and in what order (SPEC §3): `dsari.yaml`, `dsari.json`,
+ * then in config.d (default CONFIG_DIR/config.d, or the top-level `config_d`) every readable
+ * `*.yaml` file in sorted order, then every `*.json` file in sorted order.
+ */
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { mergeMappings, Origins } from './merge.js';
+import { readConfigFile, type ConfigFileType } from './read.js';
+import { describeValue, type RawMapping } from './values.js';
+
+export interface ReadDirResult {
+  readonly raw: RawMapping;
+  /** Absolute paths, in merge order. */
+  readonly files: readonly string[];
+  readonly origins: Origins;
+  readonly configD: string;
+  readonly warnings: readonly string[];
+}
+
+/** How messages name a file: relative to the configuration directory when inside it. */
+export function fileLabel(configDir: string, file: string): string {
+  const rel = relative(configDir, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : file;
+}
+
+function isReadableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads and merges every configuration file of `configDir`.
+ * @throws ConfigError on a syntax error, a bad `config_d`, or an unreadable config.d
+ */
+export function readConfigDir(configDir: string): ReadDirResult {
+  const origins = new Origins();
+  const files: string[] = [];
+  const warnings: string[] = [];
+  let raw: RawMapping = {};
+
+  const add = (path: string, type: ConfigFileType): void => {
+    const label = fileLabel(configDir, path);
+    const result = readConfigFile(path, type, label);
+    warnings.push(...result.warnings);
+    raw = mergeMappings(raw, result.value, label, origins);
+    files.push(path);
+  };
+
+  for (const [name, type] of [['dsari.yaml', 'yaml'], ['dsari.json', 'json']] as const) {
+    const path = join(configDir, name);
+    if (existsSync(path)) add(path, type);
+  }
+
+  const configDRaw = raw['config_d'];
+  let configD = join(configDir, 'config.d');
+  if (configDRaw !== undefined) {
+    if (typeof configDRaw !== 'string' || configDRaw === '') {
+      const file = origins.fileOf(['config_d']);
+      throw new ConfigError(`${file === undefined ? '' : `${file}: `}config_d: expected a directory path, found ${describeValue(configDRaw)}`, { file, key: 'config_d' });
+    }
+    configD = isAbsolute(configDRaw) ? configDRaw : resolve(configDir, configDRaw);
+    if (!existsSync(configD)) warnings.push(`${origins.fileOf(['config_d']) ?? ''}: config_d: directory ${configD} does not exist`);
+  }
+
+  let entries: string[] = [];
+  if (existsSync(configD) && statSync(configD).isDirectory()) {
+    try {
+      entries = readdirSync(configD);
+    } catch (err) {
+      throw new ConfigError(`${configD}: cannot list the config.d directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file: configD }, { cause: err });
+    }
+  }
+  for (const type of ['yaml', 'json'] as const) {
+    const names = entries.filter((n) => n.endsWith(`.${type}`)).sort();
+    for (const n of names) {
+      const path = join(configD, n);
+      if (isReadableFile(path)) add(path, type);
+      else if (existsSync(path) && !statSync(path).isDirectory()) warnings.push(`${fileLabel(configDir, path)}: skipped: not readable`);
+    }
+  }
+  return { raw, files, origins, configD, warnings };
+}

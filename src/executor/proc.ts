@@ -1,0 +1,109 @@
+/**
+ * What Linux's /proc tells about processes: a process's start time (to tell a run's process from
+ * a later process that got the same PID), its state, its process group, and which processes
+ * carry a run's RUN_ID in their environment (to find processes that left the group).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** The fields of /proc/PID/stat we use. */
+export interface ProcStat {
+  readonly pid: number;
+  /** One letter: R, S, D, Z (zombie), T, X … */
+  readonly state: string;
+  readonly ppid: number;
+  readonly pgrp: number;
+  readonly session: number;
+  /** Field 22: start time in clock ticks since boot. */
+  readonly startTime: number;
+}
+
+/** /proc/PID/stat parsed, or null if there is no such process (or it is not readable). */
+export function readProcStat(pid: number): ProcStat | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    // ENOENT/ESRCH: no such process (gone, or never existed).
+    return null;
+  }
+  // The command name (field 2) is in parentheses and may itself contain spaces and ')'.
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const rest = text.slice(close + 2).split(' ');
+  // rest[0] is field 3 (state); field N is rest[N - 3].
+  const state = rest[0];
+  const ppid = Number(rest[1]);
+  const pgrp = Number(rest[2]);
+  const session = Number(rest[3]);
+  const startTime = Number(rest[19]);
+  if (state === undefined || !Number.isFinite(startTime)) return null;
+  return { pid, state, ppid, pgrp, session, startTime };
+}
+
+/**
+ * Start time of process `pid` in clock ticks since boot (/proc/PID/stat field 22), or null if
+ * there is no such process. Together with the PID this names one process for the life of the
+ * machine: a PID reused later has a different start time.
+ */
+export function processStartTime(pid: number): number | null {
+  return readProcStat(pid)?.startTime ?? null;
+}
+
+/** True when `pid` exists, is not a zombie, and (if given) has this start time. */
+export function processAlive(pid: number, startTime?: number | null): boolean {
+  const stat = readProcStat(pid);
+  if (stat === null || stat.state === 'Z' || stat.state === 'X') return false;
+  return startTime === undefined || startTime === null || stat.startTime === startTime;
+}
+
+function numericEntries(): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    // No /proc (not Linux): nothing can be found.
+    return [];
+  }
+  const pids: number[] = [];
+  for (const name of names) {
+    if (/^[0-9]+$/.test(name)) pids.push(Number(name));
+  }
+  return pids;
+}
+
+/** Live (non-zombie) processes whose process group is `pgid`. */
+export function processGroupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const pid of numericEntries()) {
+    const stat = readProcStat(pid);
+    if (stat && stat.pgrp === pgid && stat.state !== 'Z') out.push(pid);
+  }
+  return out;
+}
+
+/**
+ * Live processes (pid with its start time) whose environment holds `RUN_ID=<runId>`. Every
+ * process of a run inherits RUN_ID unless it deliberately clears its environment, so this also
+ * finds processes that left the run's process group (`setsid`, daemons). Only processes of our
+ * own user are readable; others are skipped.
+ */
+export function processesWithRunId(runId: string): Array<{ pid: number; startTime: number; pgrp: number }> {
+  const needle = Buffer.from(`RUN_ID=${runId}\0`);
+  const out: Array<{ pid: number; startTime: number; pgrp: number }> = [];
+  for (const pid of numericEntries()) {
+    if (pid === process.pid) continue;
+    let environ: Buffer;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`);
+    } catch {
+      // Another user's process, or it ended between readdir and read.
+      continue;
+    }
+    const at = environ.indexOf(needle);
+    if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue;
+    const stat = readProcStat(pid);
+    if (stat && stat.state !== 'Z') out.push({ pid, startTime: stat.startTime, pgrp: stat.pgrp });
+  }
+  return out;
+}

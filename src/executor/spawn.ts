@@ -1,0 +1,210 @@
+/**
+ * Starting one run (SPEC §5.1): stdin from /dev/null, stdout and stderr both on ONE file
+ * descriptor of RUN_DIR/output.txt opened for append (the output goes straight from the
+ * command to the file, never through the daemon), its own session and process group, the run's
+ * environment only, under the exit-status wrapper (status.ts), with max_execution timers.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import { SystemClock } from '../clock.js';
+import { processStartTime } from './proc.js';
+import { findStartProblem, type StartProblem } from './resolve.js';
+import { wrapperArgs } from './status.js';
+import { RunTerminator } from './terminate.js';
+import { EXIT_CANNOT_EXECUTE, EXIT_STATUS_FILE, OUTPUT_FILE, type RunHandle, type RunResult, type StartRunSpec } from './types.js';
+
+/** The shell that runs the exit-status wrapper. */
+export const WRAPPER_SHELL = '/bin/sh';
+
+/** Name of a signal by number (15 → SIGTERM), or null. */
+export function signalName(signo: number): NodeJS.Signals | null {
+  for (const [name, value] of Object.entries(osConstants.signals)) {
+    if (value === signo) return name as NodeJS.Signals;
+  }
+  return null;
+}
+
+/** Signal number by name, or 0. */
+export function signalNumber(name: NodeJS.Signals): number {
+  return (osConstants.signals as Record<string, number>)[name] ?? 0;
+}
+
+/** `SIGTERM` for 143 …; null for a status that is not 128 + a signal number. */
+export function signalFromStatus(status: number): NodeJS.Signals | null {
+  return status > 128 && status < 128 + 65 ? signalName(status - 128) : null;
+}
+
+function writeStatusFile(runDir: string, status: number): void {
+  const file = join(runDir, EXIT_STATUS_FILE);
+  try {
+    writeFileSync(`${file}.tmp.${process.pid}`, `${status}\n`);
+    renameSync(`${file}.tmp.${process.pid}`, file);
+  } catch {
+    // RUN_DIR unusable: the status is in the result the daemon records anyway.
+  }
+}
+
+/** A run that could not be started: recorded with the problem written into output.txt. */
+function notStarted(spec: StartRunSpec, runDir: string, startTime: number, problem: StartProblem, outFd: number | null): RunHandle {
+  const message = `dsari: cannot start the run: ${problem.message}\n`;
+  if (outFd !== null) {
+    try {
+      writeSync(outFd, message);
+    } catch {
+      // The message is also in the result (spawnError); the output file is best effort here.
+    }
+  }
+  writeStatusFile(runDir, problem.exitCode);
+  const clock = spec.clock ?? new SystemClock();
+  const result: RunResult = {
+    exitCode: problem.exitCode,
+    signal: null,
+    timedOut: false,
+    terminated: false,
+    killed: false,
+    startTime,
+    stopTime: clock.now(),
+    spawnError: problem.message,
+  };
+  return {
+    pid: null,
+    processStartTime: null,
+    startTime,
+    exited: Promise.resolve(result),
+    terminate: () => undefined,
+    kill: () => undefined,
+  };
+}
+
+/**
+ * Starts a run's process and returns at once. Never throws for a run that cannot start: that
+ * is a {@link RunResult} with `spawnError` set (exit code 127 or 126).
+ */
+export function startRun(spec: StartRunSpec): RunHandle {
+  const clock = spec.clock ?? new SystemClock();
+  const runDir = resolve(spec.runDir);
+  const cwd = spec.cwd ?? spec.env['PWD'] ?? runDir;
+  const startTime = clock.now();
+
+  let outFd: number;
+  try {
+    outFd = openSync(join(runDir, OUTPUT_FILE), 'a', 0o644);
+  } catch (err) {
+    return notStarted(spec, runDir, startTime, { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot open ${join(runDir, OUTPUT_FILE)}: ${(err as Error).message}` }, null);
+  }
+  const problem = findStartProblem(spec.argv, spec.env, cwd);
+  if (problem) {
+    const handle = notStarted(spec, runDir, startTime, problem, outFd);
+    closeSync(outFd);
+    return handle;
+  }
+
+  let inFd: number;
+  try {
+    inFd = openSync('/dev/null', 'r');
+  } catch (err) {
+    closeSync(outFd);
+    return notStarted(spec, runDir, startTime, { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot open /dev/null: ${(err as Error).message}` }, null);
+  }
+  let child;
+  try {
+    child = spawn(WRAPPER_SHELL, wrapperArgs(runDir, spec.argv), {
+      cwd,
+      env: { ...spec.env },
+      stdio: [inFd, outFd, outFd],
+      detached: true,
+    });
+  } finally {
+    closeSync(inFd);
+  }
+  // The child has its own copies of the descriptors now (or spawn failed and reports below).
+  const fdToClose = outFd;
+  const pid = child.pid ?? null;
+  const procStart = pid === null ? null : processStartTime(pid);
+  const runId = spec.env['RUN_ID'] ?? null;
+  const terminator = pid === null ? null : new RunTerminator({ pid, runId, clock, onEvent: spec.onEvent });
+  let timedOut = false;
+  let terminated = false;
+  let termTimer: ReturnType<typeof clock.setTimer> | null = null;
+  let ended = false;
+
+  const exited = new Promise<RunResult>((resolveResult) => {
+    let settled = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError: string | null): void => {
+      if (settled) return;
+      settled = true;
+      ended = true;
+      try {
+        closeSync(fdToClose);
+      } catch {
+        // Already closed (spawn error path closes nothing else).
+      }
+      if (termTimer) clock.clearTimer(termTimer);
+      terminator?.leaderExited();
+      let exitCode: number;
+      let endSignal: NodeJS.Signals | null;
+      if (spawnError !== null) {
+        exitCode = EXIT_CANNOT_EXECUTE;
+        endSignal = null;
+      } else if (signal !== null) {
+        exitCode = 128 + signalNumber(signal);
+        endSignal = signal;
+      } else {
+        exitCode = code ?? EXIT_CANNOT_EXECUTE;
+        endSignal = signalFromStatus(exitCode);
+      }
+      resolveResult({
+        exitCode,
+        signal: endSignal,
+        timedOut,
+        terminated,
+        killed: terminator?.killSent ?? false,
+        startTime,
+        stopTime: clock.now(),
+        spawnError,
+      });
+    };
+    child.once('error', (err) => {
+      // Only when /bin/sh itself cannot be started (the command's own problems were found above
+      // or are reported by the wrapper as 127/126).
+      const message = `cannot start ${WRAPPER_SHELL}: ${err.message}`;
+      try {
+        writeSync(fdToClose, `dsari: cannot start the run: ${message}\n`);
+      } catch {
+        // Best effort; the message is in the result.
+      }
+      finish(null, null, message);
+    });
+    child.once('exit', (code, signal) => finish(code, signal, null));
+  });
+
+  if (terminator && pid !== null && spec.maxExecution !== null && spec.maxExecution !== undefined) {
+    const maxExecution = spec.maxExecution;
+    const grace = spec.maxExecutionGrace ?? 60;
+    termTimer = clock.setTimer(() => {
+      termTimer = null;
+      timedOut = true;
+      spec.onEvent?.({ type: 'max-execution-term', pid, maxExecution });
+      terminator.terminate(grace, 'max-execution');
+    }, Math.max(0, maxExecution) * 1000);
+  }
+
+  return {
+    pid,
+    processStartTime: procStart,
+    startTime,
+    exited,
+    terminate(options = {}) {
+      if (!terminator || ended) return;
+      terminated = true;
+      terminator.terminate(options.graceSeconds ?? null, 'terminate');
+    },
+    kill() {
+      if (!terminator || ended) return;
+      terminated = true;
+      terminator.kill('terminate');
+    },
+  };
+}
