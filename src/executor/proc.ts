@@ -3,7 +3,43 @@
  * a later process that got the same PID), its state, its process group, and which processes
  * carry a run's RUN_ID in their environment (to find processes that left the group).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
+
+/** One buffer reused for every /proc read (the daemon reads these synchronously, one at a time). */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Contents of a /proc file (whose size stat reports as 0, so it is read to the end), in the
+ * shared scratch buffer: valid until the next call. Null when it cannot be read.
+ */
+function readProcFile(path: string): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    // Gone, or another user's process.
+    return null;
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === scratch.length) {
+        const bigger = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(bigger, 0, 0, length);
+        scratch = bigger;
+      }
+      const n = readSync(fd, scratch, length, scratch.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return scratch.subarray(0, length);
+  } catch {
+    // ESRCH/EACCES while reading: the process ended or is not ours.
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The fields of /proc/PID/stat we use. */
 export interface ProcStat {
@@ -20,13 +56,9 @@ export interface ProcStat {
 /** /proc/PID/stat parsed, or null if there is no such process (or it is not readable). */
 export function readProcStat(pid: number): ProcStat | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    // ENOENT/ESRCH: no such process (gone, or never existed).
-    return null;
-  }
+  const raw = readProcFile(`/proc/${pid}/stat`);
+  if (raw === null) return null;
+  const text = raw.toString('latin1');
   // The command name (field 2) is in parentheses and may itself contain spaces and ')'.
   const close = text.lastIndexOf(')');
   if (close < 0) return null;
@@ -93,13 +125,8 @@ export function processesWithRunId(runId: string): Array<{ pid: number; startTim
   const out: Array<{ pid: number; startTime: number; pgrp: number }> = [];
   for (const pid of numericEntries()) {
     if (pid === process.pid) continue;
-    let environ: Buffer;
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`);
-    } catch {
-      // Another user's process, or it ended between readdir and read.
-      continue;
-    }
+    const environ = readProcFile(`/proc/${pid}/environ`);
+    if (environ === null) continue;
     const at = environ.indexOf(needle);
     if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue;
     const stat = readProcStat(pid);

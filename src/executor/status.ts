@@ -2,11 +2,12 @@
  * The exit-status file a run leaves in RUN_DIR (SPEC §5.6), and the tiny /bin/sh wrapper that
  * writes it. The wrapper is what makes the status survive a crash of the daemon: it is the
  * run's process (its PID is the process group and session id), runs the command as its one
- * foreground child, and writes `$?` to RUN_DIR/.dsari-exit-status (temp name + rename) before
+ * foreground child, and writes `$?` to RUN_DIR/.dsari-exit-status (one write of a few bytes) before
  * exiting with that same status.
  *
  * Why this works under `kill(-pgid, SIGTERM)`: the wrapper traps TERM/INT/HUP with a handler
- * (`:`), not with `trap ''` — an ignored signal would be inherited as ignored by the command,
+ * (`:`; also QUIT, USR1, USR2, ALRM, so a signal meant for the command sent to the whole group
+ * does not end the wrapper), not with `trap ''` — an ignored signal would be inherited as ignored by the command,
  * while a caught one is reset to the default on exec. A POSIX shell runs a trap only after the
  * foreground child has finished, so the wrapper outlives the command, sees its status (128 + n
  * for a signal) and records it. Under SIGKILL of the whole group the wrapper dies too; the
@@ -22,10 +23,11 @@ import { EXIT_STATUS_FILE } from './types.js';
 /** The wrapper script, given to `/bin/sh -c` with `$0` = "dsari-run", `$1` = status file, then the argv. */
 export const WRAPPER_SCRIPT = [
   // No variable is assigned before the command runs: the run's environment reaches it untouched.
-  "trap ':' TERM INT HUP",
+  "trap ':' TERM INT HUP QUIT USR1 USR2 ALRM",
   '( shift; exec "$@" )',
   's=$?',
-  'printf \'%s\\n\' "$s" > "$1.tmp.$$" && command -p mv -f "$1.tmp.$$" "$1"',
+  // One short write, no rename: a reader only looks once the wrapper is gone (see readExitStatus).
+  'printf \'%s\\n\' "$s" > "$1"',
   'exit "$s"',
 ].join('\n');
 

@@ -146,7 +146,24 @@ describe('the exit-status wrapper', () => {
     await handle.exited;
     const text = (await import('node:fs')).readFileSync(join(runDir, 'output.txt'), 'utf8');
     const ignored = BigInt(`0x${/SigIgn:\s*([0-9a-f]+)/.exec(text)?.[1] ?? 'f'}`);
-    // Bits 1 (HUP), 2 (INT), 15 (TERM) are signals 1, 2, 15 → mask bits 0, 1, 14.
-    expect(ignored & ((1n << 0n) | (1n << 1n) | (1n << 14n))).toBe(0n);
+    // Signal n is mask bit n - 1: HUP 1, INT 2, QUIT 3, USR1 10, USR2 12, ALRM 14, TERM 15.
+    const trapped = [1n, 2n, 3n, 10n, 12n, 14n, 15n].reduce((m, n) => m | (1n << (n - 1n)), 0n);
+    expect(ignored & trapped).toBe(0n);
+  });
+
+  it('survives a signal to the group that the command handles, and records INT as 130', async () => {
+    const { runDir, env } = prepareRun(tmp.path, 'r-wrap3');
+    const handle = startRun({ argv: ['sh', '-c', 'trap "echo got-usr1" USR1; echo started; sleep 0.5 & wait; wait; exit 4'], env, runDir });
+    track(handle.pid);
+    await waitForOutput(runDir, 'started');
+    process.kill(-(handle.pid ?? 0), 'SIGUSR1');
+    expect(await handle.exited).toMatchObject({ exitCode: 4, signal: null });
+    expect((await import('node:fs')).readFileSync(join(runDir, 'output.txt'), 'utf8')).toContain('got-usr1');
+    expect(readExitStatus(runDir)).toBe(4);
+    const intRun = prepareRun(tmp.path, 'r-wrap4');
+    const h2 = startRun({ argv: [program('kill-self'), 'INT'], env: intRun.env, runDir: intRun.runDir });
+    track(h2.pid);
+    expect(await h2.exited).toMatchObject({ exitCode: 130, signal: 'SIGINT' });
+    expect(readExitStatus(intRun.runDir)).toBe(130);
   });
 });

@@ -1,0 +1,60 @@
+/**
+ * Times and durations as people read them: "1 min 5 s", "3 hours ago", "2026-11-30 04:16:32 UTC".
+ */
+import type { EpochSeconds } from '../clock.js';
+
+/** A duration in seconds as "850 ms", "4.2 s", "42 s", "1 min 5 s", "2 h 3 min", "3 d 4 h". */
+export function humanDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '';
+  const sign = seconds < 0 ? '-' : '';
+  const s = Math.abs(seconds);
+  if (s < 1) return `${sign}${Math.round(s * 1000)} ms`;
+  if (s < 10) return `${sign}${(Math.floor(s * 10) / 10).toFixed(1).replace(/\.0$/, '')} s`;
+  if (s < 60) return `${sign}${Math.floor(s)} s`;
+  const whole = Math.floor(s);
+  if (whole < 3600) return sign + pair(Math.floor(whole / 60), 'min', whole % 60, 's');
+  if (whole < 86_400) return sign + pair(Math.floor(whole / 3600), 'h', Math.floor((whole % 3600) / 60), 'min');
+  return sign + pair(Math.floor(whole / 86_400), 'd', Math.floor((whole % 86_400) / 3600), 'h');
+}
+
+function pair(big: number, bigUnit: string, small: number, smallUnit: string): string {
+  return small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
+}
+
+const UNITS: ReadonlyArray<readonly [number, string]> = [
+  [365 * 86_400, 'year'],
+  [30 * 86_400, 'month'],
+  [7 * 86_400, 'week'],
+  [86_400, 'day'],
+  [3600, 'hour'],
+  [60, 'minute'],
+  [1, 'second'],
+];
+
+/** `time` relative to `now`: "just now", "3 hours ago", "in 5 minutes". */
+export function relativeTime(time: EpochSeconds | null | undefined, now: EpochSeconds): string {
+  if (time === null || time === undefined || !Number.isFinite(time)) return '';
+  const diff = now - time;
+  const abs = Math.abs(diff);
+  if (abs < 5) return 'just now';
+  for (const [size, name] of UNITS) {
+    if (abs >= size) {
+      const n = Math.floor(abs / size);
+      const text = `${n} ${name}${n === 1 ? '' : 's'}`;
+      return diff >= 0 ? `${text} ago` : `in ${text}`;
+    }
+  }
+  return 'just now';
+}
+
+/** Absolute UTC time: "2026-11-30 04:16:32 UTC". */
+export function absoluteTime(time: EpochSeconds | null | undefined): string {
+  if (time === null || time === undefined || !Number.isFinite(time)) return '';
+  return `${new Date(Math.floor(time) * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** ISO 8601 for `<time datetime>`: "2026-11-30T04:16:32.123Z". */
+export function isoTime(time: EpochSeconds | null | undefined): string {
+  if (time === null || time === undefined || !Number.isFinite(time)) return '';
+  return new Date(Math.round(time * 1000)).toISOString();
+}

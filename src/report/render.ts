@@ -1,0 +1,216 @@
+/**
+ * `dsari-render` (SPEC §8): writes DATA_DIR/html/index.html, html/JOB/index.html and
+ * html/JOB/RUN_ID/index.html from the run store.
+ *
+ * Incremental: a job whose run count and latest run are what the last render saw (kept in
+ * {@link STATE_FILE}) is not even queried; for a job with new runs only the new runs' pages are
+ * written, then its job page and the index. Without a usable state file, a run page is written
+ * when it does not exist yet (the original's rule). `regenerate` writes everything.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Config } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { RunRecord, RunStore } from '../store/types.js';
+import { CHART_MAX_RUNS, durationChartSvg } from './chart.js';
+import { type JobView, type RunView, applySummary, attachOutput, jobView, runView } from './model.js';
+import { pageExists, writeIfChanged, writePage } from './page-files.js';
+import { type JobRenderState, type RenderState, emptyState, readState, writeState } from './state.js';
+import { type PageTemplates, builtinTemplateDir, loadTemplates } from './template-env.js';
+
+/** Runs on the index page. */
+export const INDEX_RUNS = 25;
+/** Failed runs on the index page. */
+export const INDEX_FAILED_RUNS = 10;
+/** The stylesheet written beside the pages. */
+export const CSS_FILE = 'dsari.css';
+
+export interface RenderOptions {
+  readonly config: Config;
+  readonly store: RunStore;
+  /** `-r`: rewrite every page. */
+  readonly regenerate?: boolean;
+  readonly log: Logger;
+  /** Render time, epoch seconds. @default Date.now() / 1000 */
+  readonly now?: number;
+  /** Reads a run's output (null if it has none). @default output.txt / .gz / .xz in RUN_DIR */
+  readonly readOutput?: (jobName: string, runId: string) => string | null;
+}
+
+export interface RenderResult {
+  /** Paths written (pages, stylesheet), in order. */
+  readonly written: string[];
+  readonly runPages: number;
+  readonly jobPages: number;
+  readonly indexWritten: boolean;
+}
+
+/**
+ * A run's output from RUN_DIR/output.txt (or .gz), decoded as UTF-8 with replacement
+ * characters for invalid bytes; null when there is none.
+ * TODO(report): replace with the info area's shared reader (adds .xz) once it lands.
+ */
+function readOutputText(runDir: string): string | null {
+  const plain = join(runDir, 'output.txt');
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  if (existsSync(plain)) return decoder.decode(readFileSync(plain));
+  if (existsSync(`${plain}.gz`)) return decoder.decode(gunzipSync(readFileSync(`${plain}.gz`)));
+  return null;
+}
+
+function stopTimeOf(run: RunRecord): number {
+  return run.stopTime ?? Number.POSITIVE_INFINITY;
+}
+
+/** Which of a changed job's runs need their page written. */
+function runsToWrite(views: readonly RunView[], prev: JobRenderState | undefined, jobDir: string, gz: boolean): RunView[] {
+  if (prev !== undefined && prev.lastStopTime !== null) {
+    const last = prev.lastStopTime;
+    const fresh = views.filter((v) => {
+      const stop = v.stop_time?.epoch ?? Number.POSITIVE_INFINITY;
+      return stop > last || (stop === last && v.id !== prev.lastRunId);
+    });
+    // Trust the state only if it accounts for every run; otherwise (retention, late inserts)
+    // fall back to checking which pages exist.
+    if (prev.count + fresh.length === views.length) return fresh;
+  } else if (prev !== undefined && prev.count === 0) {
+    return [...views];
+  }
+  return views.filter((v) => !pageExists(join(jobDir, v.id), gz));
+}
+
+/**
+ * Renders the reports. Template problems are detected before anything is written.
+ * @throws TemplateError for a template that does not compile or fails to render
+ * @throws StoreError when the store cannot be read
+ */
+export async function renderReports(options: RenderOptions): Promise<RenderResult> {
+  const { config, store, log } = options;
+  const regenerate = options.regenerate === true;
+  const now = options.now ?? Date.now() / 1000;
+  const gz = config.reportHtmlGz;
+  const htmlDir = join(config.dataDir, 'html');
+  const readOutput = options.readOutput ?? ((job: string, id: string) => readOutputText(join(config.dataDir, 'runs', job, id)));
+  const templates: PageTemplates = loadTemplates({ templateDir: config.templateDir, now });
+
+  const written: string[] = [];
+  const cssPath = join(htmlDir, CSS_FILE);
+  if (writeIfChanged(cssPath, readFileSync(join(builtinTemplateDir(), CSS_FILE), 'utf8'))) written.push(cssPath);
+
+  const previous = readState(htmlDir);
+  const prevJobs = previous !== null && previous.gz === gz ? previous.jobs : {};
+  const next: RenderState = emptyState(gz);
+
+  const jobs = [...config.jobs.values()].filter((j) => j.renderReports).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const views = new Map<string, JobView>();
+  for (const job of jobs) views.set(job.name, jobView(job));
+  const summaries = await store.jobSummaries();
+  for (const s of summaries) {
+    const v = views.get(s.jobName);
+    if (v !== undefined) applySummary(v, s);
+  }
+
+  let runPages = 0;
+  let jobPages = 0;
+  let anyJobChanged = false;
+  for (const job of jobs) {
+    const view = views.get(job.name);
+    if (view === undefined) continue;
+    const jobDir = join(htmlDir, job.name);
+    const prev = prevJobs[job.name];
+    const state: JobRenderState = {
+      count: view.run_count,
+      lastRunId: view.last_run?.id ?? null,
+      lastStopTime: view.last_run?.stop_time?.epoch ?? null,
+    };
+    next.jobs[job.name] = state;
+    const unchanged =
+      !regenerate &&
+      prev !== undefined &&
+      prev.count === state.count &&
+      prev.lastRunId === state.lastRunId &&
+      pageExists(jobDir, gz);
+    if (unchanged) continue;
+
+    const records = state.count === 0 ? [] : await store.listRuns({
+      jobNames: [job.name],
+      includeRunning: false,
+      orderBy: 'stop_time',
+      order: 'desc',
+    });
+    records.sort((a, b) => stopTimeOf(b) - stopTimeOf(a));
+    const runViews = records.map((r) => runView(r, view));
+    const toWrite = regenerate ? runViews : runsToWrite(runViews, prev, jobDir, gz);
+    for (const run of toWrite) {
+      attachOutput(run, readOutput(job.name, run.id), config.reportRunOutputStart, config.reportRunOutputEnd);
+      const html = templates.render('run.html', runContext(run));
+      written.push(writePage(join(jobDir, run.id), html, gz));
+      log.debug(`Wrote ${job.name}/${run.id}`);
+      run.output = null;
+      run.output_html = '';
+      runPages++;
+    }
+    // Without a record of the last render, an existing job page is only rewritten when one of
+    // its runs got a page now (as the original decides).
+    if (!regenerate && prev === undefined && toWrite.length === 0 && pageExists(jobDir, gz)) continue;
+    const html = templates.render('job.html', {
+      job: view,
+      runs: runViews,
+      chart_svg: durationChartSvg(runViews),
+      chart_runs: CHART_MAX_RUNS,
+      root: '../',
+      job_name: view.name,
+    });
+    written.push(writePage(jobDir, html, gz));
+    jobPages++;
+    anyJobChanged = true;
+  }
+
+  const prevNames = Object.keys(prevJobs).sort().join('\n');
+  const nextNames = Object.keys(next.jobs).sort().join('\n');
+  const indexNeeded =
+    regenerate || anyJobChanged || (previous !== null && prevNames !== nextNames) || !pageExists(htmlDir, gz);
+  if (indexNeeded) {
+    const names = jobs.map((j) => j.name);
+    const toView = (r: RunRecord): RunView[] => {
+      const v = views.get(r.jobName);
+      return v === undefined ? [] : [runView(r, v)];
+    };
+    const latest = names.length === 0 ? [] : await store.listRuns({
+      jobNames: names, includeRunning: false, orderBy: 'stop_time', order: 'desc', limit: INDEX_RUNS,
+    });
+    const failed = names.length === 0 ? [] : await store.listRuns({
+      jobNames: names, includeRunning: false, failedOnly: true, orderBy: 'stop_time', order: 'desc', limit: INDEX_FAILED_RUNS,
+    });
+    const jobList = jobs.flatMap((j) => views.get(j.name) ?? []);
+    const html = templates.render('index.html', {
+      jobs: jobList,
+      runs: latest.flatMap(toView),
+      failed_runs: failed.flatMap(toView),
+      failing_count: jobList.filter((j) => j.failing).length,
+      root: '',
+    });
+    written.push(writePage(htmlDir, html, gz));
+  }
+  writeState(htmlDir, next);
+  return { written, runPages, jobPages, indexWritten: indexNeeded };
+}
+
+/** The run page's context: `run` plus the flat names older templates of the original used. */
+function runContext(run: RunView): Record<string, unknown> {
+  return {
+    run,
+    job: run.job,
+    root: '../../',
+    job_name: run.job.name,
+    run_id: run.id,
+    schedule_time: run.schedule_time,
+    start_time: run.start_time,
+    stop_time: run.stop_time,
+    exit_code: run.exit_code,
+    trigger_type: run.trigger_type,
+    trigger_data: run.trigger_data,
+    run_output: run.output,
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * The template environment: nunjucks (Jinja2-like) with autoescape on, `template_dir` searched
+ * before the built-in templates, and the helpers templates written for the original dsari use
+ * (`now`, `strip_ms`, Python-like datetime arithmetic, `True`/`False`/`None`, slicing, dict
+ * methods). Templates are compiled up front so that a syntax error is reported with its file and
+ * line before any page is written.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nunjucks from 'nunjucks';
+import { DsariError } from '../errors.js';
+import { ansiToHtml } from './ansi.js';
+import { absoluteTime, humanDuration, isoTime, relativeTime } from './humanize.js';
+import { PyDateTime, PyTimedelta, pyAdd, pyEquals, pySub, stripMs } from './pytime.js';
+
+/** The names of the page templates, as in the original. */
+export const TEMPLATE_NAMES = ['index.html', 'job.html', 'run.html'] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+
+/** A template that does not compile or fails while rendering. */
+export class TemplateError extends DsariError {
+  readonly file: string;
+  readonly line: number | undefined;
+  constructor(message: string, file: string, line: number | undefined, options: { cause?: unknown } = {}) {
+    super('E_TEMPLATE', message, options);
+    this.file = file;
+    this.line = line;
+  }
+}
+
+/** Directory of the built-in templates (`templates/` at the package root). */
+export function builtinTemplateDir(): string {
+  return fileURLToPath(new URL('../../templates/', import.meta.url));
+}
+
+// The operator hooks below are installed once per process into nunjucks' compiler; they only
+// change results when an operand is a PyDateTime/PyTimedelta, so plain templates behave as before.
+interface CompilerProto {
+  compile(node: unknown, frame: unknown): void;
+  _emit(code: string): void;
+  compileSub(node: { left: unknown; right: unknown }, frame: unknown): void;
+  compileAdd(node: { left: unknown; right: unknown }, frame: unknown): void;
+  compileCompare(node: { expr: unknown; ops: Array<{ type: string; expr: unknown }> }, frame: unknown): void;
+}
+let hooksInstalled = false;
+
+const strip = (s: string, chars: unknown, re: (c: string) => RegExp): string =>
+  typeof chars === 'string' && chars !== ''
+    ? s.replace(re(`[${chars.replace(/[\]\\^-]/g, '\\$&')}]+`), '')
+    : s.replace(re('\\s+'), '');
+const STRING_METHODS: Record<string, (this: string, ...args: unknown[]) => unknown> = Object.assign(Object.create(null) as object, {
+  upper(this: string) { return this.toUpperCase(); },
+  lower(this: string) { return this.toLowerCase(); },
+  strip(this: string, chars?: unknown) { return strip(strip(this, chars, (p) => new RegExp(`^${p}`)), chars, (p) => new RegExp(`${p}$`)); },
+  lstrip(this: string, chars?: unknown) { return strip(this, chars, (p) => new RegExp(`^${p}`)); },
+  rstrip(this: string, chars?: unknown) { return strip(this, chars, (p) => new RegExp(`${p}$`)); },
+  startswith(this: string, prefix: unknown) { return this.startsWith(String(prefix)); },
+  endswith(this: string, suffix: unknown) { return this.endsWith(String(suffix)); },
+  splitlines(this: string) { return this.split(/\r\n|\r|\n/).filter((l, i, all) => i < all.length - 1 || l !== ''); },
+  replace(this: string, a: unknown, b: unknown) { return this.split(String(a)).join(String(b)); },
+  capitalize(this: string) { return this.charAt(0).toUpperCase() + this.slice(1).toLowerCase(); },
+});
+
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  nunjucks.installJinjaCompat();
+  // nunjucks does not type its compiler and runtime modules; these are their documented shapes.
+  const internals = nunjucks as unknown as {
+    compiler: { Compiler: { prototype: CompilerProto } };
+    runtime: Record<string, unknown>;
+  };
+  const runtime = internals.runtime;
+  // Python string methods templates may call, and `"text"[a:b]` giving a string (the compat
+  // layer slices strings into arrays of characters).
+  const compatLookup = runtime['memberLookup'] as (this: unknown, obj: unknown, ...rest: unknown[]) => unknown;
+  runtime['memberLookup'] = function (this: unknown, obj: unknown, ...rest: unknown[]): unknown {
+    if (typeof obj === 'string') {
+      if (rest.length === 3) {
+        const sliced = compatLookup.call(this, obj, ...rest);
+        return Array.isArray(sliced) ? sliced.join('') : sliced;
+      }
+      const method = typeof rest[0] === 'string' ? STRING_METHODS[rest[0]] : undefined;
+      if (method !== undefined) return method.bind(obj);
+    }
+    return compatLookup.call(this, obj, ...rest);
+  };
+  runtime['dsariSub'] = pySub;
+  runtime['dsariAdd'] = pyAdd;
+  runtime['dsariEquals'] = pyEquals;
+  const proto = internals.compiler.Compiler.prototype;
+  const origCompare = proto.compileCompare;
+  const binary = (fn: string) =>
+    function (this: CompilerProto, node: { left: unknown; right: unknown }, frame: unknown): void {
+      this._emit(`runtime.${fn}(`);
+      this.compile(node.left, frame);
+      this._emit(', ');
+      this.compile(node.right, frame);
+      this._emit(')');
+    };
+  proto.compileSub = binary('dsariSub');
+  proto.compileAdd = binary('dsariAdd');
+  proto.compileCompare = function (this: CompilerProto, node, frame): void {
+    const op = node.ops[0];
+    if (node.ops.length === 1 && op !== undefined && ['==', '!=', '===', '!=='].includes(op.type)) {
+      this._emit('runtime.dsariEquals(');
+      this.compile(node.expr, frame);
+      this._emit(`, ${JSON.stringify(op.type)}, `);
+      this.compile(op.expr, frame);
+      this._emit(')');
+      return;
+    }
+    origCompare.call(this, node, frame);
+  };
+}
+
+function epochOf(value: unknown): number | null {
+  if (value instanceof PyDateTime) return value.epoch;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return null;
+}
+
+function secondsOf(value: unknown): number | null {
+  if (value instanceof PyTimedelta) return value.total_seconds();
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return null;
+}
+
+export interface TemplateEnvOptions {
+  /** `template_dir` from the configuration; searched first. */
+  templateDir: string | null;
+  /** The render time (the `now` global). */
+  now: number;
+}
+
+/** A compiled set of page templates. */
+export interface PageTemplates {
+  render(name: TemplateName, context: Record<string, unknown>): string;
+}
+
+/** Where a template name resolves to (for error messages). */
+function templatePath(dirs: readonly string[], name: string): string {
+  for (const d of dirs) {
+    const p = join(d, name);
+    if (existsSync(p)) return p;
+  }
+  return name;
+}
+
+function lineOf(err: unknown): number | undefined {
+  const e = err as { lineno?: unknown; message?: unknown };
+  if (typeof e.lineno === 'number' && e.lineno > 0) return e.lineno;
+  const m = /\[Line (\d+)/.exec(String(e.message ?? ''));
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+function cleanMessage(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  // nunjucks prefixes "(path) [Line n, Column m]" and an indented reason; keep the reason.
+  const lines = msg.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const reason = lines.filter((l) => !/^\(.*\)( \[Line \d+(, Column \d+)?\])?$/.test(l) && l !== 'Template render error:');
+  return (reason.length ? reason : lines).join(': ').replace(/^Template render error: /, '').replace(/^\(.*?\) (\[Line \d+(, Column \d+)?\] )?/, '');
+}
+
+/**
+ * Builds the environment and compiles the three page templates.
+ * @throws TemplateError naming the template file and line of a syntax error
+ */
+export function loadTemplates(options: TemplateEnvOptions): PageTemplates {
+  installHooks();
+  const dirs = [...(options.templateDir ? [resolve(options.templateDir)] : []), builtinTemplateDir()];
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dirs, { noCache: false }), {
+    autoescape: true,
+    throwOnUndefined: false,
+  });
+  const now = new PyDateTime(options.now);
+  env.addGlobal('now', now);
+  env.addGlobal('strip_ms', stripMs);
+  env.addFilter('strip_ms', stripMs);
+  env.addFilter('duration', (v: unknown) => humanDuration(secondsOf(v)));
+  env.addFilter('ago', (v: unknown) => relativeTime(epochOf(v), options.now));
+  env.addFilter('datetime', (v: unknown) => absoluteTime(epochOf(v)));
+  env.addFilter('isotime', (v: unknown) => isoTime(epochOf(v)));
+  env.addFilter('ansi', (v: unknown) => new nunjucks.runtime.SafeString(ansiToHtml(v === null || v === undefined ? '' : String(v))));
+  env.addFilter('tojson', (v: unknown, indent?: unknown) => new nunjucks.runtime.SafeString(
+    JSON.stringify(v, null, typeof indent === 'number' ? indent : undefined)
+      .replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027'),
+  ));
+  // addTest exists at runtime but is missing from @types/nunjucks.
+  (env as unknown as { addTest(name: string, fn: (v: unknown) => boolean): void }).addTest(
+    'none',
+    (v: unknown) => v === null || v === undefined,
+  );
+
+  const compiled = new Map<TemplateName, nunjucks.Template>();
+  for (const name of TEMPLATE_NAMES) {
+    try {
+      compiled.set(name, env.getTemplate(name, true));
+    } catch (err) {
+      const file = templatePath(dirs, name);
+      const line = lineOf(err);
+      throw new TemplateError(
+        `template ${file}${line === undefined ? '' : `, line ${line}`}: ${cleanMessage(err)}`,
+        file,
+        line,
+        { cause: err },
+      );
+    }
+  }
+  return {
+    render(name, context) {
+      const tmpl = compiled.get(name);
+      if (tmpl === undefined) throw new TemplateError(`template ${name} is not loaded`, name, undefined);
+      try {
+        return tmpl.render(context);
+      } catch (err) {
+        const file = templatePath(dirs, name);
+        // Runtime errors carry the parser's 0-based line (syntax errors are reported 1-based).
+        const raw = lineOf(err);
+        const line = raw === undefined ? undefined : raw + 1;
+        throw new TemplateError(
+          `template ${file}${line === undefined ? '' : `, line ${line}`}: ${cleanMessage(err)}`,
+          file,
+          line,
+          { cause: err },
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTempDir, writeTree } from '../helpers/index.js';
+import { PyDateTime, PyTimedelta } from '../../src/report/pytime.js';
+import { TemplateError, loadTemplates } from '../../src/report/template-env.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function templateDir(files: Record<string, string>): string {
+  const t = makeTempDir('dsari-tpl-');
+  cleanups.push(t.cleanup);
+  writeTree(t.path, files);
+  return t.path;
+}
+
+const NOW = Date.UTC(2024, 0, 2, 3, 4, 5) / 1000;
+
+describe('template environment', () => {
+  it('Jinja2 idioms of the original templates work: strip_ms, datetime arithmetic, now, None', () => {
+    const dir = templateDir({
+      'index.html': [
+        '{{ strip_ms(a) }}|{{ strip_ms(b - a) }}|{{ b - a }}|{{ a.strftime("%H:%M") }}|{{ now }}',
+        '|{% if a != a2 %}differ{% else %}same{% endif %}|{% if a != missing.start_time %}danger{% endif %}',
+        '|{% if x is none %}none{% endif %}|{{ None is none }}|{{ d.items() | length }}|{{ "abcdef"[1:3] }}',
+        '|{{ a < b }}|{{ a.isoformat() }}|{{ (b - a).total_seconds() }}|{{ a == b }}|{{ 1 + 2 }}|{{ "x" ~ 1 }}',
+      ].join(''),
+    });
+    const t = loadTemplates({ templateDir: dir, now: NOW });
+    const a = new PyDateTime(NOW - 3600.5);
+    const html = t.render('index.html', { a, a2: new PyDateTime(NOW - 3600.5), b: new PyDateTime(NOW), x: null, d: { k: 1, l: 2 } });
+    expect(html).toBe(
+      '2024-01-02 02:04:04+00:00|1:00:00|1:00:00.500000|02:04|2024-01-02 03:04:05+00:00' +
+      '|same|danger|none|true|2|bc' +
+      '|true|2024-01-02T02:04:04.500000+00:00|3600.5|false|3|x1',
+    );
+    expect(new PyTimedelta(1)).toBeInstanceOf(PyTimedelta);
+  });
+
+  it('autoescapes everything by default, and the ansi filter gives escaped coloured HTML', () => {
+    const dir = templateDir({ 'index.html': '{{ v }}|{{ v | ansi }}|{{ o | tojson }}' });
+    const t = loadTemplates({ templateDir: dir, now: NOW });
+    expect(t.render('index.html', { v: '<script>\x1b[31m&', o: { s: '</script>' } })).toBe(
+      '&lt;script&gt;\x1b[31m&amp;|&lt;script&gt;<span class="a-f1">&amp;</span>|{"s":"\\u003c/script\\u003e"}',
+    );
+  });
+
+  it('templates not in template_dir come from the built-in set', () => {
+    const dir = templateDir({ 'run.html': 'mine {{ run.id }}' });
+    const t = loadTemplates({ templateDir: dir, now: NOW });
+    expect(t.render('run.html', { run: { id: 'x' } })).toBe('mine x');
+    expect(t.render('index.html', { jobs: [], runs: [], failed_runs: [], root: '' })).toContain('<!DOCTYPE html>');
+  });
+
+  it('a syntax error names the template file and line', () => {
+    const dir = templateDir({ 'job.html': '<h1>\n{{ job.name }}\n{% for run in runs %}\n{{ run.id }\n' });
+    let err: unknown;
+    try {
+      loadTemplates({ templateDir: dir, now: NOW });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TemplateError);
+    const te = err as TemplateError;
+    expect(te.file).toBe(`${dir}/job.html`);
+    expect(te.line).toBe(4);
+    expect(te.message).toMatch(new RegExp(`^template ${dir}/job\\.html, line 4: .+`));
+    expect(te.message).not.toContain('\n');
+  });
+
+  it('an error while rendering names the template too', () => {
+    const dir = templateDir({ 'index.html': 'a\n{{ nosuchfunction() }}' });
+    const t = loadTemplates({ templateDir: dir, now: NOW });
+    expect(() => t.render('index.html', {})).toThrowError(new RegExp(`template ${dir}/index\\.html, line 2: `));
+  });
+});
+
+describe('Python string methods', () => {
+  it.each([
+    ['{{ s.upper() }}', ' Ab c '.toUpperCase()],
+    ['{{ s.strip() }}|{{ s.lstrip() }}|{{ s.rstrip() }}', 'Ab c|Ab c | Ab c'],
+    ['{{ "xxhixx".strip("x") }}', 'hi'],
+    ['{{ s.startswith(" A") }}{{ s.endswith("x") }}', 'truefalse'],
+    ['{{ (s ~ "\\n" ~ s).splitlines() | length }}', '2'],
+    ['{{ "a.b.c".replace(".", "-") }}', 'a-b-c'],
+    ['{{ s.split(" ") | length }}', '4'],
+  ])('%s', (src, out) => {
+    const dir = templateDir({ 'index.html': src });
+    expect(loadTemplates({ templateDir: dir, now: NOW }).render('index.html', { s: ' Ab c ' })).toBe(out);
+  });
+});
