@@ -28,6 +28,8 @@ import type { PendingRun, StartDecision } from './types.js';
 export const MAX_SLEEP_MS = 60_000;
 /** A wall clock that moved back this much against the monotonic clock makes schedules recompute. */
 export const CLOCK_JUMP_SECONDS = 30;
+/** Database writes step aside this long before a run is due (they block the event loop). */
+export const WRITE_GUARD_MS = 30;
 /** How long shutdown keeps retrying to record runs before it writes them to the journal. */
 const SHUTDOWN_RECORD_MS = 10_000;
 
@@ -58,6 +60,8 @@ interface Active {
   readonly triggerData: JsonObject;
   runData: JsonObject;
   process: RunProcess | null;
+  /** The runs_running write; the finished record is written after it. */
+  started?: Promise<void>;
 }
 
 export class Daemon {
@@ -92,7 +96,7 @@ export class Daemon {
       newRunId: this.newRunId,
       ...(options.random ? { random: options.random } : {}),
     });
-    this.recorder = new RunRecorder(options.store, options.clock, options.log, this.dataDir);
+    this.recorder = new RunRecorder(options.store, options.clock, options.log, this.dataDir, () => this.holdOffMs());
     this.watcher = new TriggerWatcher({
       dataDir: this.dataDir,
       clock: options.clock,
@@ -100,7 +104,7 @@ export class Daemon {
       isKnownJob: (name) => this.core.jobs.has(name),
       parseContext: (mtime) => ({
         mtime,
-        localZone: options.time.localZone(),
+        localZone: this.zone(),
         parseDateTime: options.time.parseDateTime,
         isValidZone: options.time.isValidZone,
         identityViolations: (env) => options.executor.identityViolations(env),
@@ -110,6 +114,14 @@ export class Daemon {
       onReject: (info) => this.events.emit('triggerRejected', info),
       ...options.triggers,
     });
+  }
+
+  private hostZone: string | null = null;
+
+  /** The host's zone for naive trigger times, looked up once (it does not change while running). */
+  private zone(): string {
+    this.hostZone ??= this.options.time.localZone();
+    return this.hostZone;
   }
 
   private get log(): Logger {
@@ -266,6 +278,18 @@ export class Daemon {
     if (!restored) this.tick();
   }
 
+  /**
+   * How long a database write should wait so that it does not block a start: from
+   * {@link WRITE_GUARD_MS} before a due time until just after it.
+   */
+  private holdOffMs(): number {
+    if (this.stopping) return 0;
+    const next = this.core.nextWakeup();
+    if (next === null) return 0;
+    const ms = (next - this.options.clock.now()) * 1000;
+    return ms > -1 && ms < WRITE_GUARD_MS ? Math.ceil(ms) + 2 : 0;
+  }
+
   /** Starts whatever may start now and sets the timer for the next due time. */
   private tick(): void {
     if (this.stopping) return;
@@ -354,10 +378,15 @@ export class Daemon {
       if (proc.processStartTime !== null) runData['process_start_time'] = proc.processStartTime;
       log.info(`Running PID ${proc.pid}: ${formatCommand(proc.argv)}`);
       this.events.emit('runStarted', { jobName: run.jobName, runId: run.runId, pid: proc.pid, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, concurrencyGroup: d.concurrencyGroup });
-      await this.recorder.started({ jobName: run.jobName, runId: run.runId, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, triggerData: run.triggerData, runData });
+      // Not awaited here: a database waiting for a lock must not hold up noticing the end.
+      entry.started = this.recorder.started({ jobName: run.jobName, runId: run.runId, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, triggerData: run.triggerData, runData: { ...runData } });
       if (this.stopping && this.config.shutdownKillRuns) proc.terminate(this.config.shutdownKillGrace);
     }
-    if (run.triggerFile !== undefined) rmSync(run.triggerFile, { force: true });
+    if (run.triggerFile !== undefined) {
+      const file = run.triggerFile;
+      // The trigger is removed once the run is in runs_running (a crash before that re-runs it).
+      void (entry.started ?? Promise.resolve()).then(() => rmSync(file, { force: true }));
+    }
     const outcome = await proc.exited;
     await this.finish(entry, outcome);
   }
@@ -390,6 +419,7 @@ export class Daemon {
     this.core.runEnded(entry.runId);
     this.tick();
     this.events.emit('runFinished', { jobName: entry.jobName, runId: entry.runId, exitCode: outcome.exitCode, startTime: entry.startTime, stopTime, outcome: result });
+    await entry.started;
     const record = { jobName: entry.jobName, runId: entry.runId, scheduleTime: entry.scheduleTime, startTime: entry.startTime, stopTime, exitCode: outcome.exitCode, triggerType: entry.triggerType, triggerData: entry.triggerData, runData };
     if (await this.recorder.finished(record)) this.events.emit('recorded', { jobName: entry.jobName, runId: entry.runId });
     if (pending?.triggerFile !== undefined) rmSync(pending.triggerFile, { force: true });
