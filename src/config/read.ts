@@ -91,7 +91,14 @@ function parseYaml(text: string, label: string, warnings: string[]): unknown {
     const message = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
     throw new ConfigError(`${label}: ${position(first.linePos?.[0])}YAML syntax error: ${message}`, { file: label }, { cause: first });
   }
-  return toPlain(doc.toJS({ maxAliasCount: 10_000 }));
+  try {
+    return toPlain(doc.toJS({ maxAliasCount: 10_000 }));
+  } catch (err) {
+    // An alias without its anchor, too many aliases (a "billion laughs" document) or nesting
+    // too deep to convert.
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(`${label}: YAML cannot be used: ${message}`, { file: label }, { cause: err });
+  }
 }
 
 function position(pos: { line: number; col: number } | undefined): string {
@@ -121,7 +128,12 @@ function parseJson(text: string, label: string): unknown {
   // the same way there; if it somehow does not, the JSON.parse result stands.
   const doc = parseDocument(text, { schema: 'json', intAsBigInt: true, uniqueKeys: false });
   if (doc.errors.length > 0) return plain;
-  return toPlain(doc.toJS());
+  try {
+    return toPlain(doc.toJS());
+  } catch (err) {
+    void err; // Too deep to convert this way: the JSON.parse result stands.
+    return plain;
+  }
 }
 
 /**
