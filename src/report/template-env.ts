@@ -5,7 +5,7 @@
  * methods). Templates are compiled up front so that a syntax error is reported with its file and
  * line before any page is written.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
@@ -160,7 +160,71 @@ function cleanMessage(err: unknown): string {
   // nunjucks prefixes "(path) [Line n, Column m]" and an indented reason; keep the reason.
   const lines = msg.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const reason = lines.filter((l) => !/^\(.*\)( \[Line \d+(, Column \d+)?\])?$/.test(l) && l !== 'Template render error:');
-  return (reason.length ? reason : lines).join(': ').replace(/^Template render error: /, '').replace(/^\(.*?\) (\[Line \d+(, Column \d+)?\] )?/, '');
+  return (reason.length ? reason : lines)
+    .join(': ')
+    .replace(/^Template render error: /, '')
+    .replace(/^\(.*?\) (\[Line \d+(, Column \d+)?\] )?/, '')
+    .replace(/^(Error|TypeError|SyntaxError): /, '');
+}
+
+/** Line count of a file, for errors nunjucks reports at the end of the file without a line. */
+function lastLine(file: string): number | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.replace(/\n$/, '').split('\n').length;
+  } catch {
+    // Not a file we can read (a name that did not resolve): no line to give.
+    return undefined;
+  }
+}
+
+interface AstNode {
+  lineno: number;
+  findAll(type: unknown, results?: AstNode[]): AstNode[];
+  name?: { value?: unknown };
+  template?: { value?: unknown };
+}
+
+/**
+ * Fails early on what nunjucks would only notice while rendering: unknown filters and
+ * templates that `extends`/`include`/`import` name but that do not exist.
+ * @throws TemplateError naming the file and line
+ */
+function checkReferences(env: nunjucks.Environment, loader: nunjucks.FileSystemLoader, name: string, seen: Set<string>): void {
+  if (seen.has(name)) return;
+  seen.add(name);
+  const source = loader.getSource(name);
+  if (source === null) return;
+  // The parser and node classes are nunjucks internals without type declarations.
+  const internals = nunjucks as unknown as {
+    parser: { parse(src: string): AstNode };
+    nodes: Record<string, unknown>;
+  };
+  const root = internals.parser.parse(source.src);
+  const fail = (node: AstNode, what: string): never => {
+    throw new TemplateError(`template ${source.path}, line ${node.lineno + 1}: ${what}`, source.path, node.lineno + 1);
+  };
+  for (const f of root.findAll(internals.nodes['Filter'])) {
+    const fname = f.name?.value;
+    if (typeof fname === 'string') {
+      try {
+        env.getFilter(fname);
+      } catch {
+        fail(f, `unknown filter "${fname}"`);
+      }
+    }
+  }
+  for (const type of ['Extends', 'Include', 'Import', 'FromImport']) {
+    for (const ref of root.findAll(internals.nodes[type])) {
+      const target = ref.template?.value;
+      if (typeof target !== 'string') continue;
+      if (loader.getSource(target) === null) {
+        if (type === 'Include' && (ref as { ignoreMissing?: boolean }).ignoreMissing) continue;
+        fail(ref, `template "${target}" not found`);
+      }
+      checkReferences(env, loader, target, seen);
+    }
+  }
 }
 
 /**
@@ -193,15 +257,20 @@ export function loadTemplates(options: TemplateEnvOptions): PageTemplates {
     (v: unknown) => v === null || v === undefined,
   );
 
+  const loader = new nunjucks.FileSystemLoader(dirs, { noCache: false });
   const compiled = new Map<TemplateName, nunjucks.Template>();
+  const checked = new Set<string>();
   for (const name of TEMPLATE_NAMES) {
     try {
       compiled.set(name, env.getTemplate(name, true));
+      checkReferences(env, loader, name, checked);
     } catch (err) {
+      if (err instanceof TemplateError) throw err;
       const file = templatePath(dirs, name);
-      const line = lineOf(err);
+      const message = cleanMessage(err);
+      const line = lineOf(err) ?? (/end of file/.test(message) ? lastLine(file) : undefined);
       throw new TemplateError(
-        `template ${file}${line === undefined ? '' : `, line ${line}`}: ${cleanMessage(err)}`,
+        `template ${file}${line === undefined ? '' : `, line ${line}`}: ${message}`,
         file,
         line,
         { cause: err },
