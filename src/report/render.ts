@@ -7,15 +7,19 @@
  * written, then its job page and the index. Without a usable state file, a run page is written
  * when it does not exist yet (the original's rule). `regenerate` writes everything.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { RunRecord, RunStore } from '../store/types.js';
 import { CHART_MAX_RUNS, durationChartSvg } from './chart.js';
 import { type JobView, type RunView, applySummary, attachOutput, jobView, runView } from './model.js';
-import { pageExists, writeIfChanged, writePage } from './page-files.js';
+import { pageExists, writeIfChanged, writePage, writePageAsync } from './page-files.js';
+
+const gunzipAsync = promisify(gunzip);
 import { type JobRenderState, type RenderState, emptyState, readState, writeState } from './state.js';
 import { type PageTemplates, builtinTemplateDir, loadTemplates } from './template-env.js';
 
@@ -34,8 +38,8 @@ export interface RenderOptions {
   readonly log: Logger;
   /** Render time, epoch seconds. @default Date.now() / 1000 */
   readonly now?: number;
-  /** Reads a run's output (null if it has none). @default output.txt / .gz / .xz in RUN_DIR */
-  readonly readOutput?: (jobName: string, runId: string) => string | null;
+  /** Reads a run's output (null if it has none). @default output.txt / .gz in RUN_DIR */
+  readonly readOutput?: (jobName: string, runId: string) => Promise<string | null> | string | null;
 }
 
 export interface RenderResult {
@@ -47,16 +51,47 @@ export interface RenderResult {
 }
 
 /**
- * A run's output from RUN_DIR/output.txt (or .gz), decoded as UTF-8 with replacement
+ * A run's output from RUN_DIR/output.txt (or output.txt.gz), decoded as UTF-8 with replacement
  * characters for invalid bytes; null when there is none.
- * TODO(report): replace with the info area's shared reader (adds .xz) once it lands.
  */
-function readOutputText(runDir: string): string | null {
+async function readOutputText(runDir: string): Promise<string | null> {
   const plain = join(runDir, 'output.txt');
   const decoder = new TextDecoder('utf-8', { fatal: false });
-  if (existsSync(plain)) return decoder.decode(readFileSync(plain));
-  if (existsSync(`${plain}.gz`)) return decoder.decode(gunzipSync(readFileSync(`${plain}.gz`)));
-  return null;
+  const read = async (file: string): Promise<Buffer | null> => {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  };
+  const text = await read(plain);
+  if (text !== null) return decoder.decode(text);
+  const gz = await read(`${plain}.gz`);
+  return gz === null ? null : decoder.decode(await gunzipAsync(gz));
+}
+
+/** File operations in flight while run pages render: libuv's threads do them meanwhile. */
+const IO_CONCURRENCY = 16;
+
+/** Renders (`render`) and writes the pages of `runs`, several files in flight at a time. */
+async function writeRunPages(
+  runs: readonly RunView[],
+  jobDir: string,
+  gz: boolean,
+  render: (run: RunView) => Promise<string>,
+  written: string[],
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < runs.length) {
+      const run = runs[next++];
+      if (run === undefined) return;
+      const html = await render(run);
+      written.push(await writePageAsync(join(jobDir, run.id), html, gz));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IO_CONCURRENCY, runs.length) }, worker));
 }
 
 function stopTimeOf(run: RunRecord): number {
@@ -142,15 +177,15 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
     records.sort((a, b) => stopTimeOf(b) - stopTimeOf(a));
     const runViews = records.map((r) => runView(r, view));
     const toWrite = regenerate ? runViews : runsToWrite(runViews, prev, jobDir, gz);
-    for (const run of toWrite) {
-      attachOutput(run, readOutput(job.name, run.id), config.reportRunOutputStart, config.reportRunOutputEnd);
+    await writeRunPages(toWrite, jobDir, gz, async (run) => {
+      attachOutput(run, await readOutput(job.name, run.id), config.reportRunOutputStart, config.reportRunOutputEnd);
       const html = templates.render('run.html', runContext(run));
-      written.push(writePage(join(jobDir, run.id), html, gz));
-      log.debug(`Wrote ${job.name}/${run.id}`);
       run.output = null;
       run.output_html = '';
-      runPages++;
-    }
+      return html;
+    }, written);
+    runPages += toWrite.length;
+    if (toWrite.length > 0) log.debug(`Wrote ${toWrite.length} run page(s) of ${job.name}`);
     // Without a record of the last render, an existing job page is only rewritten when one of
     // its runs got a page now (as the original decides).
     if (!regenerate && prev === undefined && toWrite.length === 0 && pageExists(jobDir, gz)) continue;

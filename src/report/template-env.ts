@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { DsariError } from '../errors.js';
-import { ansiToHtml } from './ansi.js';
+import { ansiToHtml, escapeHtml } from './ansi.js';
 import { absoluteTime, humanDuration, isoTime, relativeTime } from './humanize.js';
 import { PyDateTime, PyTimedelta, pyAdd, pyEquals, pySub, stripMs } from './pytime.js';
 
@@ -251,6 +251,20 @@ export function loadTemplates(options: TemplateEnvOptions): PageTemplates {
     JSON.stringify(v, null, typeof indent === 'number' ? indent : undefined)
       .replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027'),
   ));
+  // Helpers of the built-in templates (JavaScript rather than macros: they run for every row).
+  const safe = (html: string): nunjucks.runtime.SafeString => new nunjucks.runtime.SafeString(html);
+  env.addGlobal('when', (t: unknown) => {
+    const epoch = epochOf(t);
+    if (epoch === null) return '';
+    return safe(`<time datetime="${isoTime(epoch)}" title="${absoluteTime(epoch)}">${relativeTime(epoch, options.now)}</time>`);
+  });
+  env.addGlobal('outcome', (run: { running?: unknown; failed?: unknown; exit_code?: unknown } | undefined) => {
+    if (run === undefined || run === null) return '';
+    if (run.running === true) return safe('<span class="badge running">running</span>');
+    const code = escapeHtml(String(run.exit_code));
+    if (run.failed === true) return safe(`<span class="badge fail" title="exit code ${code}">${code}</span>`);
+    return safe('<span class="badge ok" title="exit code 0">0</span>');
+  });
   // addTest exists at runtime but is missing from @types/nunjucks.
   (env as unknown as { addTest(name: string, fn: (v: unknown) => boolean): void }).addTest(
     'none',
