@@ -1,11 +1,121 @@
+/**
+ * `dsari-daemon` / `dsari daemon` (SPEC §5): loads the configuration, opens the store, runs the
+ * scheduler until SIGTERM/SIGINT. With `--fork` the parent starts a detached copy of itself and
+ * exits 0 once that copy logged "Scheduler running" (or with its status if it failed to start).
+ */
+import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { NotImplementedError, newCommand, withGlobalOptions } from './common.js';
+import { SystemClock } from '../clock.js';
+import { loadConfig } from '../config/index.js';
+import { createDaemon, prepareDataDir } from '../daemon/index.js';
+import { errorMessage } from '../errors.js';
+import { createLogger } from '../log.js';
+import { createStore } from '../store/index.js';
+import { EXIT_OK, newCommand, withGlobalOptions } from './common.js';
+import { globalOptions } from './context.js';
+import { handleSignals, installDaemonSignals } from './daemon-signals.js';
+
+/** Set in the environment of the detached copy started by `--fork`. */
+const FORKED_ENV = 'DSARI_DAEMON_FORKED';
 
 /** `dsari-daemon` / `dsari daemon` (SPEC §5). */
 export function daemonCommand(name = 'dsari-daemon'): Command {
   return withGlobalOptions(newCommand(name, 'run the dsari scheduler daemon (foreground unless --fork)'))
-    .option('--fork', 'detach and run in the background')
-    .action(async () => {
-      throw new NotImplementedError('dsari-daemon');
+    .option('--fork', 'detach and run in the background; returns once the daemon is ready')
+    .addHelpText(
+      'after',
+      `
+Signals:
+  SIGHUP           reload the configuration (an invalid one is rejected, the old one stays)
+  SIGTERM, SIGINT  shut down (waits for running runs unless shutdown_kill_runs is set)
+  SIGQUIT          log the status: running runs, concurrency groups, pending runs
+  SIGUSR1          scan the trigger directory now
+
+Example:
+  dsari-daemon -c ~/.dsari/etc           # logs "Scheduler running" when ready`,
+    )
+    .action(async (opts: { fork?: boolean }, cmd: Command) => {
+      installDaemonSignals();
+      const global = globalOptions(cmd);
+      if (opts.fork === true && process.env[FORKED_ENV] === undefined) {
+        process.exitCode = await forkDaemon();
+        return;
+      }
+      await runDaemon(global.configDir, global.debug === true);
     });
+}
+
+async function runDaemon(configDir: string | undefined, debug: boolean): Promise<void> {
+  const log = createLogger({ debug });
+  const clock = new SystemClock();
+  const load = () => loadConfig({ configDir, log });
+  const config = load();
+  prepareDataDir(config.dataDir);
+  const store = createStore(config.database, { log, dataDir: config.dataDir });
+  await store.open();
+  const daemon = createDaemon({ config, loadConfig: load, store, clock, log });
+  // A throw anywhere in a callback must not take the runs down with the daemon.
+  process.on('uncaughtException', (err) => log.error(`Internal error (the daemon keeps running): ${err.stack ?? errorMessage(err)}`));
+  process.on('unhandledRejection', (err) => log.error(`Internal error (the daemon keeps running): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  // SystemClock timers do not keep Node alive; this does, until shutdown has finished.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    await daemon.start();
+  } catch (err) {
+    clearInterval(keepAlive);
+    await store.close().catch((e: unknown) => log.error(`Cannot close the database: ${errorMessage(e)}`));
+    throw err;
+  }
+  handleSignals((signal) => {
+    switch (signal) {
+      case 'SIGHUP':
+        log.info('SIGHUP received, reloading');
+        daemon.reload();
+        break;
+      case 'SIGINT':
+      case 'SIGTERM':
+        log.info(`${signal} received, beginning shutdown`);
+        void daemon.shutdown(signal);
+        break;
+      case 'SIGQUIT':
+        daemon.logStatus();
+        break;
+      case 'SIGUSR1':
+        log.debug('SIGUSR1 received, scanning triggers');
+        daemon.scanTriggers();
+        break;
+      default:
+        break;
+    }
+  });
+  if (process.send !== undefined && process.env[FORKED_ENV] !== undefined) {
+    process.send('ready');
+    process.disconnect();
+  }
+  await daemon.done;
+  clearInterval(keepAlive);
+  process.exitCode = EXIT_OK;
+}
+
+/** Starts a detached copy of this command and waits until it is ready; returns the exit status. */
+function forkDaemon(): Promise<number> {
+  const args = process.argv.slice(1).filter((a) => a !== '--fork');
+  const child = spawn(process.execPath, [...process.execArgv, ...args], {
+    detached: true,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, [FORKED_ENV]: '1' },
+  });
+  return new Promise((resolve) => {
+    child.once('message', (m) => {
+      if (m !== 'ready') return;
+      child.disconnect();
+      child.unref();
+      resolve(EXIT_OK);
+    });
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.once('error', (err) => {
+      process.stderr.write(`dsari-daemon: cannot start the background daemon: ${err.message}\n`);
+      resolve(1);
+    });
+  });
 }

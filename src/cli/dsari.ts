@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First import: for `dsari daemon` the signal handlers exist before anything else is loaded.
+import './daemon-signals.js';
 import { newCommand, runCli, withGlobalOptions } from './common.js';
 import { daemonCommand } from './daemon.js';
 import { exporterCommand } from './exporter.js';

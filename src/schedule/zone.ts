@@ -66,12 +66,16 @@ export function rawOffset(t: number, zone: string): number {
 interface Transition {
   /** First whole-second instant with the new offset. */
   readonly at: number;
+  /** Offset from `at` on. */
   readonly offset: number;
+  /** Offset before `at`. */
+  readonly before: number;
 }
 
 interface Chunk {
-  /** Offset at the chunk's first instant. */
-  readonly startOffset: number;
+  /** Offset at the instant just before the chunk. */
+  readonly beforeOffset: number;
+  /** Transitions with `at` inside the chunk, ascending. */
   readonly transitions: readonly Transition[];
 }
 
@@ -97,14 +101,14 @@ export class ZoneModel {
     const start = index * CHUNK;
     const end = start + CHUNK;
     const transitions: Transition[] = [];
-    const startOffset = rawOffset(start, this.zone);
-    let lo = start;
-    let loOffset = startOffset;
-    for (let probe = start + PROBE; lo < end; probe += PROBE) {
-      const p = Math.min(probe, end);
+    const beforeOffset = rawOffset(start - 1, this.zone);
+    let lo = start - 1;
+    let loOffset = beforeOffset;
+    while (lo < end - 1) {
+      const p = Math.min(lo + PROBE, end - 1);
       const pOffset = rawOffset(p, this.zone);
       if (pOffset !== loOffset) {
-        // Binary search for the first second with the new offset in (lo, p].
+        // Binary search for the first second with a different offset in (lo, p].
         let a = lo;
         let b = p;
         while (b - a > 1) {
@@ -112,12 +116,17 @@ export class ZoneModel {
           if (rawOffset(m, this.zone) === loOffset) a = m;
           else b = m;
         }
-        if (b < end) transitions.push({ at: b, offset: pOffset });
+        const bOffset = b === p ? pOffset : rawOffset(b, this.zone);
+        transitions.push({ at: b, offset: bOffset, before: loOffset });
+        // Rare: a second change between b and p; probe again from b.
+        lo = b;
+        loOffset = bOffset;
+        continue;
       }
       lo = p;
       loOffset = pOffset;
     }
-    c = { startOffset, transitions };
+    c = { beforeOffset, transitions };
     this.chunks.set(index, c);
     return c;
   }
@@ -126,7 +135,7 @@ export class ZoneModel {
   offsetAt(t: number): number {
     const whole = Math.floor(t);
     const c = this.chunk(Math.floor(whole / CHUNK));
-    let offset = c.startOffset;
+    let offset = c.beforeOffset;
     for (const tr of c.transitions) {
       if (tr.at > whole) break;
       offset = tr.offset;
@@ -139,81 +148,74 @@ export class ZoneModel {
     return t + this.offsetAt(t);
   }
 
-  /**
-   * The constant-offset stretch containing instant `t` (a whole second), searching at most
-   * `horizon` seconds either way for its ends (beyond that the ends are reported as the bound).
-   */
-  segmentAt(t: number, horizon: number): Segment {
-    const offset = this.offsetAt(t);
-    let from = t - horizon;
-    let previousOffset = offset;
-    // Backward: last transition at or before t.
-    for (let ci = Math.floor(t / CHUNK); ci * CHUNK + CHUNK > t - horizon; ci--) {
-      const c = this.chunk(ci);
-      let found: Transition | undefined;
-      let before = c.startOffset;
-      let prev = c.startOffset;
-      for (const tr of c.transitions) {
-        if (tr.at > t) break;
-        found = tr;
-        before = prev;
-        prev = tr.offset;
-      }
-      if (found !== undefined) {
-        from = found.at;
-        previousOffset = before;
-        break;
-      }
-      // The chunk's start offset differs from the previous chunk's end: a transition exactly at the boundary.
-      const prevChunk = this.chunk(ci - 1);
-      const last = prevChunk.transitions[prevChunk.transitions.length - 1];
-      const prevEnd = last === undefined ? prevChunk.startOffset : last.offset;
-      if (prevEnd !== c.startOffset) {
-        from = ci * CHUNK;
-        previousOffset = prevEnd;
-        break;
+  /** The last transition at or before `t`, looking back at most `horizon` seconds. */
+  private transitionAtOrBefore(t: number, horizon: number): Transition | undefined {
+    for (let ci = Math.floor(t / CHUNK); (ci + 1) * CHUNK > t - horizon; ci--) {
+      const list = this.chunk(ci).transitions;
+      for (let k = list.length - 1; k >= 0; k--) {
+        const tr = list[k] as Transition;
+        if (tr.at <= t) return tr.at >= t - horizon ? tr : undefined;
       }
     }
-    let to = t + horizon;
-    for (let ci = Math.floor(t / CHUNK); ci * CHUNK < t + horizon; ci++) {
-      const c = this.chunk(ci);
-      const next = c.transitions.find((tr) => tr.at > t);
-      if (next !== undefined) {
-        to = next.at;
-        break;
-      }
-      const following = this.chunk(ci + 1);
-      const last = c.transitions[c.transitions.length - 1];
-      const endOffset = last === undefined ? c.startOffset : last.offset;
-      if (following.startOffset !== endOffset && (ci + 1) * CHUNK > t) {
-        to = (ci + 1) * CHUNK;
-        break;
+    return undefined;
+  }
+
+  /** The first transition after `t`, looking ahead at most `horizon` seconds. */
+  private transitionAfter(t: number, horizon: number): Transition | undefined {
+    for (let ci = Math.floor(t / CHUNK); ci * CHUNK <= t + horizon; ci++) {
+      for (const tr of this.chunk(ci).transitions) {
+        if (tr.at > t) return tr.at <= t + horizon ? tr : undefined;
       }
     }
-    return { from: Math.max(from, t - horizon), to: Math.min(to, t + horizon), offset, previousOffset };
+    return undefined;
   }
 
   /**
-   * The instant of wall time `wall` (whole seconds): the earlier one when it occurs twice, the
-   * one computed with the offset before the gap when it does not exist (so 02:30 in a one-hour
-   * spring-forward gap is 03:30 after it), like Temporal's "compatible" disambiguation.
+   * The constant-offset stretch containing the whole-second instant `t`, its ends searched at
+   * most `horizon` seconds away (a farther end is reported as that bound, with no offset change).
+   */
+  segmentAt(t: number, horizon: number): Segment {
+    const offset = this.offsetAt(t);
+    const back = this.transitionAtOrBefore(t, horizon);
+    const ahead = this.transitionAfter(t, horizon);
+    return {
+      from: back === undefined ? t - horizon : back.at,
+      to: ahead === undefined ? t + horizon + 1 : ahead.at,
+      offset,
+      previousOffset: back === undefined ? offset : back.before,
+    };
+  }
+
+  /**
+   * The instants whose wall time is `wall` (whole seconds): one, or two (ascending) in a repeated
+   * hour; none in a spring-forward gap, where `gapEnd` is the first instant after the gap and
+   * `offsetBefore` the offset in effect before it.
+   */
+  resolveWall(wall: number): { instants: number[]; gapEnd: number; offsetBefore: number } {
+    const guess = wall - this.offsetAt(wall);
+    const instants: number[] = [];
+    for (const probe of [guess - 86_400, guess, guess + 86_400]) {
+      const o = this.offsetAt(probe);
+      const t = wall - o;
+      if (this.offsetAt(t) === o && !instants.includes(t)) instants.push(t);
+    }
+    instants.sort((a, b) => a - b);
+    if (instants.length > 0) return { instants, gapEnd: NaN, offsetBefore: NaN };
+    const offsetBefore = this.offsetAt(guess - 86_400);
+    const gapEnd = this.segmentAt(wall - offsetBefore, 2 * 86_400).from;
+    return { instants, gapEnd, offsetBefore };
+  }
+
+  /**
+   * The instant of wall time `wall`: the earlier one when it occurs twice, the one computed with
+   * the offset before the gap when it does not exist (so 02:30 in a one-hour spring-forward gap
+   * is 03:30 after it), like Temporal's "compatible" disambiguation.
    */
   instantOf(wall: number): number {
     const whole = Math.floor(wall);
-    const frac = wall - whole;
-    const guess = whole - this.offsetAt(whole);
-    const candidates: number[] = [];
-    for (const probe of [guess - 86_400, guess, guess + 86_400]) {
-      const o = this.offsetAt(probe);
-      const t = whole - o;
-      if (this.offsetAt(t) === o && !candidates.includes(t)) candidates.push(t);
-    }
-    candidates.sort((a, b) => a - b);
-    const first = candidates[0];
-    if (first !== undefined) return first + frac;
-    // In a gap: use the offset in effect just before it.
-    const before = this.offsetAt(guess - 86_400);
-    return whole - before + frac;
+    const r = this.resolveWall(whole);
+    const first = r.instants[0];
+    return (first ?? whole - r.offsetBefore) + (wall - whole);
   }
 }
 

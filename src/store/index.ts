@@ -1,17 +1,30 @@
+import { join } from 'node:path';
 import type { DatabaseConfig } from '../config/types.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { SqliteStore } from './sqlite.js';
+import { JournaledStore } from './journal.js';
+import { mysqlStore } from './mysql.js';
+import type { ServerStore } from './network.js';
+import { postgresqlStore } from './postgresql.js';
 import type { RunStore } from './types.js';
 
 export type * from './types.js';
 export { StoreError };
 export { SqliteStore } from './sqlite.js';
+export { JournaledStore } from './journal.js';
+export { ServerStore, StoreUnavailableError } from './network.js';
+export { redactDsn } from './redact.js';
 
 export interface OpenStoreOptions {
   log: Logger;
   /** DATA_DIR, for the outage journal of network databases. */
   dataDir?: string;
+  /**
+   * A reader (dsari-info, render, exporter): no outage journal — an unreachable server is an
+   * error at once. @default false
+   */
+  readOnly?: boolean;
 }
 
 /** File name of the outage journal of PostgreSQL/MySQL stores, in DATA_DIR. */
@@ -30,6 +43,14 @@ export function createStore(db: DatabaseConfig, options: OpenStoreOptions): RunS
   }
 }
 
-function createNetworkStore(db: DatabaseConfig, _options: OpenStoreOptions): RunStore {
-  throw new StoreError(`database type ${db.type} is not built yet`);
+function createNetworkStore(db: DatabaseConfig, options: OpenStoreOptions): RunStore {
+  let inner: ServerStore;
+  if (db.type === 'postgresql') inner = postgresqlStore(db.dsn);
+  else if (db.type === 'mysql') inner = mysqlStore(db.connection);
+  else throw new StoreError(`unknown database type ${(db as { type: string }).type}`);
+  if (options.readOnly) return inner;
+  return new JournaledStore(inner, {
+    log: options.log,
+    file: options.dataDir !== undefined ? join(options.dataDir, JOURNAL_FILE) : undefined,
+  });
 }

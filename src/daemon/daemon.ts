@@ -1,0 +1,412 @@
+/**
+ * The daemon: carries out the core's decisions. It owns the one timer (the earliest due time),
+ * starts runs through the executor, records them through the store, feeds triggers from the
+ * watcher into the core, and does what the signals ask (reload, shutdown, status, scan). The
+ * CLI (cli/daemon.ts) installs the signal handlers and calls the methods here.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Clock, EpochSeconds, TimerHandle } from '../clock.js';
+import type { Config, JobConfig } from '../config/types.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { JsonObject, RunStore } from '../store/types.js';
+import { SchedulerCore } from './core.js';
+import { type DaemonEvents, TypedEmitter } from './events.js';
+import { formatCommand, formatLocalTime, formatTimedelta } from './format.js';
+import { prepareDataDir, runDirOf } from './paths.js';
+import type { RunExecutor, RunOutcome, RunProcess } from './ports.js';
+import { RunRecorder } from './recorder.js';
+import { recoverLeftovers } from './recovery.js';
+import { statusLines } from './status.js';
+import type { TriggerParseContext } from './trigger-file.js';
+import { type AcceptedTrigger, TriggerWatcher } from './trigger-watcher.js';
+import type { PendingRun, StartDecision } from './types.js';
+
+/** The longest the daemon sleeps without looking at the clock (wall-clock jumps, safety). */
+export const MAX_SLEEP_MS = 60_000;
+/** A wall clock that moved back this much against the monotonic clock makes schedules recompute. */
+export const CLOCK_JUMP_SECONDS = 30;
+/** How long shutdown keeps retrying to record runs before it writes them to the journal. */
+const SHUTDOWN_RECORD_MS = 10_000;
+
+export interface DaemonOptions {
+  readonly config: Config;
+  /** Loads the configuration again (SIGHUP). @throws ConfigError */
+  loadConfig(): Config;
+  readonly store: RunStore;
+  readonly executor: RunExecutor;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The job's next fire time after `after` (null: never again). @throws ScheduleError */
+  nextFireTime(job: JobConfig, after: EpochSeconds): EpochSeconds | null;
+  /** Time zone and time parsing for triggers. */
+  readonly time: Pick<TriggerParseContext, 'parseDateTime' | 'isValidZone'> & { localZone(): string };
+  newRunId?(): string;
+  random?(): number;
+  readonly hostname?: string;
+  readonly triggers?: { notify?: boolean; rescanMs?: number; settleMs?: number };
+}
+
+interface Active {
+  readonly jobName: string;
+  readonly runId: string;
+  readonly scheduleTime: EpochSeconds;
+  readonly startTime: EpochSeconds;
+  readonly triggerType: string;
+  readonly triggerData: JsonObject;
+  runData: JsonObject;
+  process: RunProcess | null;
+}
+
+export class Daemon {
+  readonly events: TypedEmitter<DaemonEvents>;
+  private config: Config;
+  /** DATA_DIR and the database stay what they were at start (a reload cannot move them). */
+  readonly dataDir: string;
+  private readonly core: SchedulerCore;
+  private readonly recorder: RunRecorder;
+  private readonly watcher: TriggerWatcher;
+  private readonly active = new Map<string, Active>();
+  private timer: TimerHandle | null = null;
+  private timerAt: number | null = null;
+  private lastLook: { wall: EpochSeconds; mono: number } | null = null;
+  private stopping = false;
+  private stopped = false;
+  private resolveStopped!: () => void;
+  /** Resolves once shutdown has finished: every run recorded, the store closed. */
+  readonly done: Promise<void>;
+  private readonly newRunId: () => string;
+  private readonly host: string;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.config = options.config;
+    this.dataDir = options.config.dataDir;
+    this.newRunId = options.newRunId ?? randomUUID;
+    this.host = options.hostname ?? hostname();
+    this.events = new TypedEmitter<DaemonEvents>((err) => options.log.error(`Event listener failed: ${errorMessage(err)}`));
+    this.done = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.core = new SchedulerCore({
+      nextFireTime: options.nextFireTime,
+      newRunId: this.newRunId,
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.recorder = new RunRecorder(options.store, options.clock, options.log, this.dataDir);
+    this.watcher = new TriggerWatcher({
+      dataDir: this.dataDir,
+      clock: options.clock,
+      log: options.log,
+      isKnownJob: (name) => this.core.jobs.has(name),
+      parseContext: (mtime) => ({
+        mtime,
+        localZone: options.time.localZone(),
+        parseDateTime: options.time.parseDateTime,
+        isValidZone: options.time.isValidZone,
+        identityViolations: (env) => options.executor.identityViolations(env),
+      }),
+      newRunId: this.newRunId,
+      onAccept: (t) => this.acceptTrigger(t),
+      onReject: (info) => this.events.emit('triggerRejected', info),
+      ...options.triggers,
+    });
+  }
+
+  private get log(): Logger {
+    return this.options.log;
+  }
+
+  /** Pending and running counts, for tests and the status dump. */
+  get counts(): { pending: number; running: number; unrecorded: number } {
+    return { pending: this.core.pendingCount, running: this.active.size, unrecorded: this.recorder.waiting };
+  }
+
+  /**
+   * Prepares DATA_DIR, records or adopts runs a previous daemon left, computes pending runs,
+   * restores kept triggers and starts watching; then logs "Scheduler running".
+   * @throws DsariError when DATA_DIR cannot be used
+   */
+  async start(): Promise<void> {
+    prepareDataDir(this.dataDir);
+    await this.recorder.replayJournal();
+    const now = this.options.clock.now();
+    this.applyConfig(this.config, now);
+    await this.recover();
+    this.restoreKeptTriggers();
+    this.watcher.start();
+    this.log.info('Scheduler running');
+    this.events.emit('ready', { pending: this.core.pendingCount, running: this.active.size });
+    this.tick();
+  }
+
+  /** SIGHUP: loads the configuration again; an invalid one is rejected and the old one stays. */
+  reload(): boolean {
+    if (this.stopping) return false;
+    let next: Config;
+    try {
+      next = this.options.loadConfig();
+    } catch (err) {
+      const error = errorMessage(err);
+      this.log.error(`Reload failed, still running the previous configuration: ${error}`);
+      this.events.emit('reloadFailed', { error });
+      return false;
+    }
+    if (next.dataDir !== this.dataDir) this.log.warning(`data_dir changed to ${next.dataDir}; it takes effect at the next start (still using ${this.dataDir})`);
+    if (JSON.stringify(next.database) !== JSON.stringify(this.config.database)) this.log.warning('database changed; it takes effect at the next start');
+    this.config = next;
+    this.applyConfig(next, this.options.clock.now());
+    this.log.info(`Configuration reloaded: ${next.jobs.size} job(s)`);
+    this.events.emit('reloaded', { jobs: next.jobs.size });
+    this.watcher.scan();
+    this.tick();
+    return true;
+  }
+
+  /** SIGUSR1: looks for trigger files now. */
+  scanTriggers(): void {
+    this.watcher.scan();
+  }
+
+  /** SIGQUIT: logs each running run, group use and each pending run. */
+  logStatus(): void {
+    for (const line of statusLines(this.core.status(), this.options.clock.now())) this.log.info(line);
+  }
+
+  /**
+   * SIGTERM/SIGINT: cancels pending runs and starts no more; with shutdown_kill_runs the running
+   * runs are terminated (SIGKILL after shutdown_kill_grace), else they are waited for. Resolves
+   * (like {@link done}) once every run is recorded and the store is closed.
+   */
+  shutdown(reason: string | null = null): Promise<void> {
+    if (this.stopping) {
+      this.log.info('Shutdown already in progress');
+      return this.done;
+    }
+    this.stopping = true;
+    this.clearTimer();
+    this.watcher.stop();
+    for (const run of this.core.beginShutdown()) {
+      if (run.triggerFile !== undefined) this.log.child({ job: run.jobName, run: run.runId }).info(`Triggered run not started; its trigger is kept for the next start (${run.triggerFile})`);
+    }
+    this.events.emit('shutdownStarted', { signal: reason, running: this.active.size });
+    if (this.config.shutdownKillRuns) {
+      for (const a of this.active.values()) {
+        if (a.process === null) continue;
+        this.log.child({ job: a.jobName, run: a.runId }).info(`Shutdown requested, sending SIGTERM to PID ${a.process.pid ?? '?'}`);
+        a.process.terminate(this.config.shutdownKillGrace);
+      }
+    } else if (this.active.size > 0) {
+      this.log.info('Shutdown will proceed after runs have completed');
+    }
+    void this.maybeStopped();
+    return this.done;
+  }
+
+  private applyConfig(config: Config, now: EpochSeconds): void {
+    const out = this.core.reload(config, now);
+    for (const e of out.scheduleErrors) this.log.child({ job: e.job }).warning(`Invalid schedule, no scheduled runs: ${e.error}`);
+    for (const r of out.scheduled) this.log.child({ job: r.jobName, run: r.runId }).debug(`Next scheduled run: ${formatLocalTime(r.scheduleTime)} (${formatTimedelta(r.scheduleTime - now)})`);
+    for (const r of out.orphaned) {
+      if (r.triggerFile !== undefined) this.watcher.reject(r.jobName, r.triggerFile, r.triggerFile.endsWith('.yaml') ? 'yaml' : 'json', `job "${r.jobName}" was removed from the configuration before its run started`);
+    }
+  }
+
+  private async recover(): Promise<void> {
+    const rows = await this.options.store.listRunning();
+    const result = recoverLeftovers(rows, { config: this.config, executor: this.options.executor, clock: this.options.clock, log: this.log });
+    for (const run of result.finished) {
+      this.events.emit('runFinished', { jobName: run.jobName, runId: run.runId, exitCode: run.exitCode, startTime: run.startTime, stopTime: run.stopTime, outcome: run.runData['dsari_status'] === 'lost' ? 'lost' : 'recovered' });
+      if (await this.recorder.finished(run)) this.events.emit('recorded', { jobName: run.jobName, runId: run.runId });
+    }
+    for (const a of result.adopted) {
+      const { row } = a;
+      const group = typeof row.runData['concurrency_group'] === 'string' ? row.runData['concurrency_group'] : null;
+      if (a.job !== null) {
+        this.core.adopt({ runId: row.runId, jobName: row.jobName, job: a.job, scheduleTime: row.scheduleTime, startTime: row.startTime, triggerType: row.triggerType, triggerData: row.triggerData, concurrencyGroup: group, pid: a.process.pid, adopted: true });
+      }
+      const entry: Active = { jobName: row.jobName, runId: row.runId, scheduleTime: row.scheduleTime, startTime: row.startTime, triggerType: row.triggerType, triggerData: row.triggerData, runData: { ...row.runData, adopted: true }, process: a.process };
+      this.active.set(row.runId, entry);
+      this.events.emit('runAdopted', { jobName: row.jobName, runId: row.runId, pid: a.process.pid ?? 0 });
+      void a.process.exited.then((outcome) => this.finish(entry, outcome));
+    }
+  }
+
+  private restoreKeptTriggers(): void {
+    for (const kept of this.watcher.listKept()) {
+      if (!this.core.jobs.has(kept.jobName)) {
+        this.watcher.reject(kept.jobName, kept.file, kept.kind, `no job named "${kept.jobName}" in the configuration`);
+        continue;
+      }
+      if (this.active.has(kept.runId)) {
+        rmSync(kept.file, { force: true });
+        continue;
+      }
+      try {
+        const parsed = this.watcher.readKept(kept.file, kept.kind, kept.mtime);
+        this.acceptTrigger({ ...parsed, jobName: kept.jobName, runId: kept.runId, file: kept.file }, true);
+      } catch (err) {
+        this.watcher.reject(kept.jobName, kept.file, kept.kind, errorMessage(err));
+      }
+    }
+  }
+
+  private acceptTrigger(t: AcceptedTrigger, restored = false): void {
+    const now = this.options.clock.now();
+    const out = this.core.addTrigger({ jobName: t.jobName, scheduleTime: t.scheduleTime, triggerData: t.triggerData, runId: t.runId, triggerFile: t.file }, now);
+    const log = this.log.child({ job: t.jobName, run: t.runId });
+    if (out === null) {
+      log.warning(`Trigger kept for later, not accepted now (${t.file})`);
+      return;
+    }
+    for (const r of out.replaced) if (r.triggerFile !== undefined) rmSync(r.triggerFile, { force: true });
+    const what = restored ? 'Trigger restored from before the restart' : 'Trigger detected';
+    const replacing = out.replaced.length > 0 ? `, replacing ${out.replaced.map((r) => r.runId).join(', ')}` : '';
+    log.info(`${what}, created run for ${formatLocalTime(t.scheduleTime)}${replacing}`);
+    this.events.emit('triggerAccepted', { jobName: t.jobName, runId: t.runId, scheduleTime: t.scheduleTime, replaced: out.replaced.map((r) => r.runId) });
+    if (!restored) this.tick();
+  }
+
+  /** Starts whatever may start now and sets the timer for the next due time. */
+  private tick(): void {
+    if (this.stopping) return;
+    const now = this.options.clock.now();
+    this.checkClockJump(now);
+    for (const decision of this.core.takeStartable(now)) void this.launch(decision);
+    this.arm(now);
+  }
+
+  private checkClockJump(now: EpochSeconds): void {
+    const mono = this.options.clock.monotonicMs();
+    const last = this.lastLook;
+    this.lastLook = { wall: now, mono };
+    if (last === null) return;
+    const drift = now - last.wall - (mono - last.mono) / 1000;
+    if (drift < -CLOCK_JUMP_SECONDS) {
+      this.log.warning(`The wall clock went back by ${formatTimedelta(-drift)}; recomputing scheduled runs`);
+      this.applyConfig(this.config, now);
+    } else if (drift > CLOCK_JUMP_SECONDS) {
+      this.log.info(`The wall clock jumped forward by ${formatTimedelta(drift)}; due runs start once each`);
+    }
+  }
+
+  private arm(now: EpochSeconds): void {
+    const next = this.core.nextWakeup();
+    const ms = next === null ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil((next - now) * 1000)));
+    const at = this.options.clock.monotonicMs() + ms;
+    if (this.timer !== null && this.timerAt !== null && Math.abs(this.timerAt - at) < 1) return;
+    this.clearTimer();
+    this.timerAt = at;
+    this.timer = this.options.clock.setTimer(() => {
+      this.timer = null;
+      this.timerAt = null;
+      this.tick();
+    }, ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.options.clock.clearTimer(this.timer);
+    this.timer = null;
+    this.timerAt = null;
+  }
+
+  private async launch(d: StartDecision): Promise<void> {
+    const { run, job } = d;
+    const log = this.log.child({ job: run.jobName, run: run.runId });
+    if (d.next !== null) log.debug(`Next scheduled run: ${formatLocalTime(d.next.scheduleTime)} (${d.next.runId})`);
+    if (d.scheduleError !== undefined) log.warning(`Cannot compute the next scheduled run: ${d.scheduleError}`);
+    const runData: JsonObject = { hostname: this.host };
+    if (d.concurrencyGroup !== null) runData['concurrency_group'] = d.concurrencyGroup;
+    const entry: Active = { jobName: run.jobName, runId: run.runId, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, triggerData: run.triggerData, runData, process: null };
+    this.active.set(run.runId, entry);
+    const runDir = runDirOf(this.dataDir, run.jobName, run.runId);
+    try {
+      mkdirSync(runDir, { recursive: true });
+    } catch (err) {
+      const reason = `cannot create the run directory ${runDir}: ${errorMessage(err)}`;
+      log.error(`Cannot start the run: ${reason}`);
+      await this.finish(entry, { exitCode: 126, stopTime: this.options.clock.now(), spawnError: reason, lostReason: null, timedOut: false, signal: null }, run);
+      return;
+    }
+    let previousRuns = null;
+    try {
+      previousRuns = await this.options.store.previousRuns(run.jobName);
+    } catch (err) {
+      log.warning(`Cannot read previous runs for PREVIOUS_* variables: ${errorMessage(err)}`);
+    }
+    const env = run.triggerData['environment'];
+    const proc = this.options.executor.start({
+      job,
+      runId: run.runId,
+      runDir,
+      dataDir: this.dataDir,
+      scheduleTime: run.scheduleTime,
+      startTime: d.startTime,
+      triggerType: run.triggerType,
+      triggerEnvironment: typeof env === 'object' && env !== null && !Array.isArray(env) ? (env as Record<string, string>) : {},
+      globalEnvironment: this.config.environment,
+      concurrencyGroup: d.concurrencyGroup,
+      previousRuns,
+    });
+    entry.process = proc;
+    if (proc.pid !== null) {
+      this.core.setPid(run.runId, proc.pid);
+      runData['pid'] = proc.pid;
+      if (proc.processStartTime !== null) runData['process_start_time'] = proc.processStartTime;
+      log.info(`Running PID ${proc.pid}: ${formatCommand(proc.argv)}`);
+      this.events.emit('runStarted', { jobName: run.jobName, runId: run.runId, pid: proc.pid, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, concurrencyGroup: d.concurrencyGroup });
+      await this.recorder.started({ jobName: run.jobName, runId: run.runId, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, triggerData: run.triggerData, runData });
+      if (this.stopping && this.config.shutdownKillRuns) proc.terminate(this.config.shutdownKillGrace);
+    }
+    if (run.triggerFile !== undefined) rmSync(run.triggerFile, { force: true });
+    const outcome = await proc.exited;
+    await this.finish(entry, outcome);
+  }
+
+  private async finish(entry: Active, outcome: RunOutcome, pending?: PendingRun): Promise<void> {
+    const log = this.log.child({ job: entry.jobName, run: entry.runId });
+    const runDir = runDirOf(this.dataDir, entry.jobName, entry.runId);
+    const runData: JsonObject = { ...entry.runData };
+    let result: DaemonEvents['runFinished']['outcome'] = 'finished';
+    if (outcome.spawnError !== null) {
+      log.error(`Cannot run ${formatCommand(entry.process?.argv ?? [])}: ${outcome.spawnError}`);
+      runData['dsari_status'] = 'failed_to_start';
+      runData['dsari_reason'] = outcome.spawnError;
+      result = 'failed-to-start';
+    } else if (outcome.lostReason !== null) {
+      log.warning(`Exit status unknown: ${outcome.lostReason}`);
+      runData['dsari_status'] = 'lost';
+      runData['dsari_reason'] = outcome.lostReason;
+      result = 'lost';
+    }
+    if (outcome.timedOut) runData['dsari_timed_out'] = true;
+    if (pending === undefined) {
+      const rd = this.options.executor.readReturnData(runDir);
+      if (rd.data !== undefined) runData['return_data'] = rd.data;
+      if (rd.error !== undefined) log.warning(`return_data ignored: ${rd.error}`);
+    }
+    const stopTime = Math.max(outcome.stopTime, entry.startTime);
+    log.info(`Finished with status ${outcome.exitCode} in ${formatTimedelta(stopTime - entry.startTime)}`);
+    this.active.delete(entry.runId);
+    this.core.runEnded(entry.runId);
+    this.tick();
+    this.events.emit('runFinished', { jobName: entry.jobName, runId: entry.runId, exitCode: outcome.exitCode, startTime: entry.startTime, stopTime, outcome: result });
+    const record = { jobName: entry.jobName, runId: entry.runId, scheduleTime: entry.scheduleTime, startTime: entry.startTime, stopTime, exitCode: outcome.exitCode, triggerType: entry.triggerType, triggerData: entry.triggerData, runData };
+    if (await this.recorder.finished(record)) this.events.emit('recorded', { jobName: entry.jobName, runId: entry.runId });
+    if (pending?.triggerFile !== undefined) rmSync(pending.triggerFile, { force: true });
+    await this.maybeStopped();
+  }
+
+  private async maybeStopped(): Promise<void> {
+    if (!this.stopping || this.stopped || this.active.size > 0) return;
+    this.stopped = true;
+    await this.recorder.flush(this.options.clock.monotonicMs() + SHUTDOWN_RECORD_MS);
+    try {
+      await this.options.store.close();
+    } catch (err) {
+      this.log.error(`Cannot close the database: ${errorMessage(err)}`);
+    }
+    this.log.info('Shutdown complete');
+    this.events.emit('stopped', {});
+    this.resolveStopped();
+  }
+}

@@ -1,0 +1,43 @@
+/** The scheduler daemon (SPEC §5): the core's decisions, and the daemon that carries them out. */
+import type { Clock, EpochSeconds } from '../clock.js';
+import type { Config, JobConfig } from '../config/types.js';
+import type { Logger } from '../log.js';
+import { jobSchedule } from '../schedule/job.js';
+import { isValidZone, localZone, parseDateTime } from '../schedule/time.js';
+import type { Schedule } from '../schedule/types.js';
+import type { RunStore } from '../store/types.js';
+import { Daemon } from './daemon.js';
+import { ProcessExecutor } from './executor-port.js';
+
+export { Daemon, type DaemonOptions } from './daemon.js';
+export { prepareDataDir, runDirOf } from './paths.js';
+export { SchedulerCore, type SchedulingConfig, type TriggerRequest } from './core.js';
+export type { DaemonEvents } from './events.js';
+export type * from './types.js';
+export type * from './ports.js';
+
+/**
+ * Next fire times from each job's compiled schedule. Compiled once per job configuration (a
+ * reload brings new configurations, so new compilations).
+ */
+export function scheduleLookup(compile: (job: JobConfig) => Schedule | null = jobSchedule): (job: JobConfig, after: EpochSeconds) => EpochSeconds | null {
+  const cache = new WeakMap<JobConfig, Schedule | null>();
+  return (job, after) => {
+    let schedule = cache.get(job);
+    if (schedule === undefined) {
+      schedule = compile(job);
+      cache.set(job, schedule);
+    }
+    return schedule === null ? null : schedule.next(after);
+  };
+}
+
+/** A daemon wired to the real executor, schedules and time zones. */
+export function createDaemon(options: { config: Config; loadConfig: () => Config; store: RunStore; clock: Clock; log: Logger }): Daemon {
+  return new Daemon({
+    ...options,
+    executor: new ProcessExecutor(options.clock, options.log),
+    nextFireTime: scheduleLookup(),
+    time: { localZone, parseDateTime, isValidZone },
+  });
+}

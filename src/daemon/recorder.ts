@@ -1,0 +1,156 @@
+/**
+ * Writing run records without losing any: a finished run that cannot be written (database
+ * locked, connection down) is kept and retried with back-off; what still cannot be written at
+ * shutdown goes to a journal file in DATA_DIR that the next start replays.
+ */
+import { appendFileSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock, TimerHandle } from '../clock.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { FinishedRun, RunningRun, RunStore } from '../store/types.js';
+
+/** Finished runs not yet in the database, one JSON object per line. */
+export const JOURNAL_FILE = 'unrecorded-runs.jsonl';
+
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
+
+export class RunRecorder {
+  private readonly backlog: FinishedRun[] = [];
+  private retryTimer: TimerHandle | null = null;
+  private retryMs = RETRY_MIN_MS;
+  private flushing: Promise<void> | null = null;
+  readonly journal: string;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    dataDir: string,
+  ) {
+    this.journal = join(dataDir, JOURNAL_FILE);
+  }
+
+  /** Finished runs waiting to be written. */
+  get waiting(): number {
+    return this.backlog.length;
+  }
+
+  /** Records a run as running; a failure is logged (the finished record will still be written). */
+  async started(run: RunningRun): Promise<void> {
+    try {
+      await this.store.insertRunning(run);
+    } catch (err) {
+      this.log.child({ job: run.jobName, run: run.runId }).error(`Cannot record the run as running: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Records a finished run; true when written now, false when kept for a retry. */
+  async finished(run: FinishedRun): Promise<boolean> {
+    if (this.backlog.length === 0 && (await this.tryWrite(run))) return true;
+    this.backlog.push(run);
+    this.log.child({ job: run.jobName, run: run.runId }).error(`Cannot record the finished run yet; it is kept and retried (${this.backlog.length} waiting)`);
+    this.armRetry();
+    return false;
+  }
+
+  /**
+   * Writes what is waiting, retrying until `deadlineMs` (monotonic) passes; what is left is
+   * appended to the journal. Used at shutdown.
+   */
+  async flush(deadlineMs: number): Promise<void> {
+    this.cancelRetry();
+    while (this.backlog.length > 0) {
+      await this.drain();
+      if (this.backlog.length === 0 || this.clock.monotonicMs() >= deadlineMs) break;
+      await new Promise<void>((resolve) => this.clock.setTimer(resolve, Math.min(500, Math.max(0, deadlineMs - this.clock.monotonicMs()))));
+    }
+    if (this.backlog.length > 0) {
+      const lines = this.backlog.map((r) => `${JSON.stringify(r)}\n`).join('');
+      try {
+        appendFileSync(this.journal, lines);
+        this.log.error(`${this.backlog.length} finished run(s) could not be written to the database; kept in ${this.journal} for the next start`);
+        this.backlog.length = 0;
+      } catch (err) {
+        this.log.error(`Cannot write ${this.journal}: ${errorMessage(err)}; unrecorded runs: ${lines.trim()}`);
+      }
+    }
+  }
+
+  /** Writes the runs a previous daemon left in the journal; keeps what still fails. */
+  async replayJournal(): Promise<number> {
+    let text: string;
+    try {
+      text = readFileSync(this.journal, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.error(`Cannot read ${this.journal}: ${errorMessage(err)}`);
+      return 0;
+    }
+    const failed: string[] = [];
+    let written = 0;
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      let run: FinishedRun;
+      try {
+        run = JSON.parse(line) as FinishedRun;
+      } catch (err) {
+        this.log.error(`${this.journal}: skipping a line that is not JSON (${errorMessage(err)}): ${line.slice(0, 200)}`);
+        continue;
+      }
+      if (await this.tryWrite(run)) written++;
+      else failed.push(line);
+    }
+    const tmp = `${this.journal}.tmp`;
+    if (failed.length === 0) rmSync(this.journal, { force: true });
+    else {
+      appendFileSync(tmp, failed.map((l) => `${l}\n`).join(''));
+      renameSync(tmp, this.journal);
+    }
+    if (written > 0) this.log.info(`Recorded ${written} run(s) kept in ${this.journal} by a previous daemon`);
+    return written;
+  }
+
+  private async tryWrite(run: FinishedRun): Promise<boolean> {
+    try {
+      await this.store.finishRun(run);
+      return true;
+    } catch (err) {
+      this.log.child({ job: run.jobName, run: run.runId }).error(`Cannot record the finished run: ${errorMessage(err)}`);
+      return false;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    if (this.flushing !== null) return this.flushing;
+    this.flushing = (async () => {
+      while (this.backlog.length > 0) {
+        const run = this.backlog[0] as FinishedRun;
+        if (!(await this.tryWrite(run))) return;
+        this.backlog.shift();
+        this.log.child({ job: run.jobName, run: run.runId }).info('Recorded the finished run after a retry');
+      }
+    })().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private armRetry(): void {
+    if (this.retryTimer !== null) return;
+    this.retryTimer = this.clock.setTimer(() => {
+      this.retryTimer = null;
+      void this.drain().then(() => {
+        if (this.backlog.length > 0) {
+          this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+          this.armRetry();
+        } else this.retryMs = RETRY_MIN_MS;
+      });
+    }, this.retryMs);
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer !== null) this.clock.clearTimer(this.retryTimer);
+    this.retryTimer = null;
+  }
+}

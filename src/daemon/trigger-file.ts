@@ -1,0 +1,154 @@
+/**
+ * Reading a trigger file's content (SPEC §5.2): a mapping with optional `type`, `description`,
+ * `environment`, `schedule_time` and `schedule_timezone`; every other key is kept. Pure: the
+ * caller reads the file and passes its text and modification time in.
+ */
+import { parse as parseYaml } from 'yaml';
+import type { EpochSeconds } from '../clock.js';
+import { errorMessage } from '../errors.js';
+import type { JsonObject } from '../store/types.js';
+
+export type TriggerFileKind = 'json' | 'yaml';
+
+/** What the parser needs from outside: time parsing and the identity rule of the executor. */
+export interface TriggerParseContext {
+  /** The file's modification time: the schedule time when the trigger names none. */
+  readonly mtime: EpochSeconds;
+  /** The daemon's local zone (naive times without `schedule_timezone` are read in it). */
+  readonly localZone: string;
+  /** Reads an ISO 8601 text or epoch number in a zone. @throws on bad input */
+  parseDateTime(value: string | number, zone: string): EpochSeconds;
+  isValidZone(zone: string): boolean;
+  /** Identity variables the environment tries to set (SPEC §6). */
+  identityViolations(env: Readonly<Record<string, unknown>>): string[];
+}
+
+/** A trigger that can become a run. */
+export interface ParsedTrigger {
+  readonly scheduleTime: EpochSeconds;
+  /** The content as stored in `trigger_data`, `environment` normalised to strings. */
+  readonly triggerData: JsonObject;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** Why a trigger cannot be accepted. `incomplete` marks failures a writer still writing can cause. */
+export class TriggerContentError extends Error {
+  constructor(
+    message: string,
+    readonly incomplete: boolean,
+  ) {
+    super(message);
+    this.name = 'TriggerContentError';
+  }
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * An `environment` value as SPEC §3 allows it: a mapping (or a list of one-entry mappings) of
+ * string keys to strings or numbers (numbers become their decimal text).
+ * @throws TriggerContentError naming the key
+ */
+export function normalizeEnvironment(value: unknown): Record<string, string> {
+  let entries: Array<[string, unknown]>;
+  if (Array.isArray(value)) {
+    entries = [];
+    for (const [i, item] of value.entries()) {
+      if (!isMapping(item) || Object.keys(item).length !== 1) {
+        throw new TriggerContentError(`environment[${i}] must be a mapping with one entry, not ${describe(item)}`, false);
+      }
+      entries.push(...Object.entries(item));
+    }
+  } else if (isMapping(value)) {
+    entries = Object.entries(value);
+  } else {
+    throw new TriggerContentError(`environment must be a mapping, not ${describe(value)}`, false);
+  }
+  const env: Record<string, string> = {};
+  for (const [key, v] of entries) {
+    if (key === '' || key.includes('=') || key.includes('\0')) {
+      throw new TriggerContentError(`environment: ${JSON.stringify(key)} is not a valid variable name`, false);
+    }
+    if (typeof v === 'string') {
+      if (v.includes('\0')) throw new TriggerContentError(`environment: ${key}: value contains a NUL character`, false);
+      env[key] = v;
+    } else if (typeof v === 'number' && Number.isFinite(v)) {
+      env[key] = String(v);
+    } else {
+      throw new TriggerContentError(`environment: ${key} must be a string or a number, not ${describe(v)}`, false);
+    }
+  }
+  return env;
+}
+
+/** Parses the text of a trigger file. @throws TriggerContentError */
+export function parseTriggerContent(text: string, kind: TriggerFileKind): unknown {
+  if (kind === 'json') {
+    if (text.trim() === '') throw new TriggerContentError('the file is empty', true);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new TriggerContentError(`not valid JSON: ${errorMessage(err)}`, true);
+    }
+  }
+  try {
+    return parseYaml(text) as unknown;
+  } catch (err) {
+    throw new TriggerContentError(`not valid YAML: ${errorMessage(err).split('\n')[0] ?? ''}`, true);
+  }
+}
+
+/**
+ * Validates a trigger's content and works out its schedule time.
+ * @throws TriggerContentError with the reason
+ */
+export function readTrigger(text: string, kind: TriggerFileKind, ctx: TriggerParseContext): ParsedTrigger {
+  const content = parseTriggerContent(text, kind);
+  if (!isMapping(content)) {
+    throw new TriggerContentError(`the trigger must be a mapping, not ${describe(content)}`, content === null || content === undefined);
+  }
+  const data: JsonObject = { ...content };
+  let environment: Record<string, string> = {};
+  if ('environment' in content && content['environment'] !== null) {
+    environment = normalizeEnvironment(content['environment']);
+    const bad = ctx.identityViolations(environment);
+    if (bad.length > 0) {
+      throw new TriggerContentError(`environment may not set ${bad.join(', ')} (the run's identity)`, false);
+    }
+    data['environment'] = environment;
+  }
+  let zone = ctx.localZone;
+  const tz = content['schedule_timezone'];
+  if (tz !== undefined && tz !== null) {
+    if (typeof tz !== 'string' || !ctx.isValidZone(tz)) {
+      throw new TriggerContentError(`schedule_timezone: ${describe(tz)} is not a known time zone (like "Europe/Berlin" or "UTC")`, false);
+    }
+    zone = tz;
+  }
+  let scheduleTime = ctx.mtime;
+  const st = content['schedule_time'];
+  if (st !== undefined && st !== null) {
+    if (typeof st !== 'number' && typeof st !== 'string') {
+      throw new TriggerContentError(`schedule_time must be epoch seconds or an ISO 8601 date-time, not ${describe(st)}`, false);
+    }
+    try {
+      scheduleTime = ctx.parseDateTime(st, zone);
+    } catch (err) {
+      throw new TriggerContentError(`schedule_time: ${errorMessage(err)}`, false);
+    }
+    if (!Number.isFinite(scheduleTime)) {
+      throw new TriggerContentError(`schedule_time: ${describe(st)} is not a finite time`, false);
+    }
+  }
+  return { scheduleTime, triggerData: data, environment };
+}

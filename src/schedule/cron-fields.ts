@@ -1,0 +1,161 @@
+/**
+ * Parsing of cron fields (SPEC §4.1): `minute hour day-of-month month day-of-week [second]`,
+ * lists, ranges, steps, month and weekday names, and the hashed (`H…`) and random (`R…`) forms.
+ * A field compiles to a sorted list of allowed values; `R` items are re-drawn at every
+ * evaluation, so a field keeps its parsed items and compiles them against a seed.
+ */
+import { ScheduleError } from '../errors.js';
+
+/** Field indexes, as used by the hash (`crc >> index`). */
+export const MINUTE = 0, HOUR = 1, DAY_OF_MONTH = 2, MONTH = 3, DAY_OF_WEEK = 4, SECOND = 5;
+
+export interface FieldInfo {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  readonly names?: readonly string[];
+}
+
+const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+/** Per field index: its name in messages, its range (day-of-week 0-7, 7 = Sunday) and names. */
+export const FIELDS: readonly FieldInfo[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: MONTH_NAMES },
+  { name: 'day-of-week', min: 0, max: 7, names: DAY_NAMES },
+  { name: 'second', min: 0, max: 59 },
+];
+
+/** One comma-separated item of a field, parsed. */
+type Item =
+  | { readonly kind: 'range'; readonly start: number; readonly end: number; readonly step: number }
+  /** `H`, `H(a-b)`, `H/n`, `H(a-b)/n`, or the same with R (`random`). */
+  | { readonly kind: 'hash'; readonly random: boolean; readonly a?: number; readonly b?: number; readonly step?: number };
+
+/** A parsed field: its items, compiled to values against a hash seed. */
+export class CronField {
+  constructor(
+    readonly index: number,
+    readonly text: string,
+    private readonly items: readonly Item[],
+    private readonly expression: string,
+  ) {}
+
+  /** True when an item is an `R` form (values change at every evaluation). */
+  get isRandom(): boolean {
+    return this.items.some((i) => i.kind === 'hash' && i.random);
+  }
+
+  /**
+   * The allowed values, sorted and unique (day-of-week 7 folded into 0).
+   * @param crc the job's hash seed
+   * @param random source of seeds for R forms
+   */
+  values(crc: number, random: () => number): number[] {
+    const info = FIELDS[this.index] as FieldInfo;
+    const set = new Set<number>();
+    for (const item of this.items) {
+      const { start, end, step } = item.kind === 'range' ? item : this.expandHash(item, crc, random);
+      if (start > end) {
+        throw this.error(`range start ${start} is after end ${end}${item.kind === 'hash' ? ' (after hashing)' : ''}`);
+      }
+      if (end > info.max || start < info.min) {
+        const bad = end > info.max ? end : start;
+        throw this.error(`value ${bad} out of range ${info.min}-${info.max}${item.kind === 'hash' ? ' (after hashing)' : ''}`);
+      }
+      for (let v = start; v <= end; v += step) set.add(this.index === DAY_OF_WEEK && v === 7 ? 0 : v);
+    }
+    return [...set].sort((x, y) => x - y);
+  }
+
+  /** SPEC §4.1 hash(i, begin, end), with the zero-bound quirk of the original. */
+  private hash(crc: number, begin: number, end: number): number {
+    const info = FIELDS[this.index] as FieldInfo;
+    const b = begin === 0 ? info.min : begin;
+    const e = end === 0 ? info.max : end;
+    if (e < b) throw this.error(`hash range ${b}-${e} is empty`);
+    return (Math.floor(crc / 2 ** this.index) % (e - b + 1)) + b;
+  }
+
+  private expandHash(item: Extract<Item, { kind: 'hash' }>, jobCrc: number, random: () => number): { start: number; end: number; step: number } {
+    const info = FIELDS[this.index] as FieldInfo;
+    const crc = item.random ? Math.floor(random() * 2 ** 32) >>> 0 : jobCrc;
+    if (item.step === undefined) {
+      const v = item.a === undefined ? this.hash(crc, info.min, info.max) : this.hash(crc, item.a, item.b as number);
+      return { start: v, end: v, step: 1 };
+    }
+    const o = this.hash(crc, info.min, item.step);
+    if (item.a === undefined) return { start: o, end: info.max, step: item.step };
+    return { start: o + item.a, end: item.b as number, step: item.step };
+  }
+
+  private error(what: string): ScheduleError {
+    return fieldError(this.expression, this.index, this.text, what);
+  }
+}
+
+function fieldError(expression: string, index: number, text: string, what: string): ScheduleError {
+  const info = FIELDS[index] as FieldInfo;
+  return new ScheduleError(`${info.name} field "${text}": ${what}`, expression, index);
+}
+
+/** Parses field `index` of `expression` (text `text`). @throws ScheduleError naming the field */
+export function parseField(expression: string, index: number, text: string): CronField {
+  const info = FIELDS[index] as FieldInfo;
+  const fail = (what: string): ScheduleError => fieldError(expression, index, text, what);
+  const number = (s: string): number => {
+    if (/^\d+$/.test(s)) {
+      const v = Number(s);
+      if (v < info.min || v > info.max) throw fail(`value ${v} out of range ${info.min}-${info.max}`);
+      return v;
+    }
+    const n = info.names?.indexOf(s.toUpperCase()) ?? -1;
+    if (n < 0) {
+      throw fail(info.names ? `"${s}" is neither a number nor a name (${info.names[0]}-${info.names[info.names.length - 1]})` : `"${s}" is not a number`);
+    }
+    return info.names === MONTH_NAMES ? n + 1 : n;
+  };
+  const stepOf = (s: string): number => {
+    if (!/^\d+$/.test(s)) throw fail(`step "${s}" is not a number`);
+    const v = Number(s);
+    if (v < 1) throw fail('step 0');
+    return v;
+  };
+  if (text === '') throw fail('empty');
+  const items: Item[] = [];
+  for (const part of text.split(',')) {
+    if (part === '') throw fail('empty list item');
+    const hashed = /^([HR])(?:\((\d+)-(\d+)\))?(?:\/(\d+))?$/i.exec(part);
+    if (hashed !== null) {
+      const [, letter = 'H', as, bs, ss] = hashed;
+      const random = letter.toUpperCase() === 'R';
+      const item: { kind: 'hash'; random: boolean; a?: number; b?: number; step?: number } = { kind: 'hash', random };
+      if (as !== undefined && bs !== undefined) {
+        item.a = Number(as);
+        item.b = Number(bs);
+        if (item.a > info.max || item.b > info.max) throw fail(`value ${Math.max(item.a, item.b)} out of range ${info.min}-${info.max}`);
+      }
+      if (ss !== undefined) item.step = stepOf(ss);
+      items.push(item);
+      continue;
+    }
+    if (/^[HR]/i.test(part) && !/^[A-Za-z]{3}/.test(part)) throw fail(`"${part}" is not a hash form (H, H(a-b), H/n, H(a-b)/n)`);
+    const [body = '', stepText, extra] = part.split('/');
+    if (extra !== undefined) throw fail(`"${part}" has more than one step`);
+    const step = stepText === undefined ? 1 : stepOf(stepText);
+    if (body === '*' || (body === '?' && (index === DAY_OF_MONTH || index === DAY_OF_WEEK))) {
+      items.push({ kind: 'range', start: info.min, end: info.max, step });
+      continue;
+    }
+    const range = body.split('-');
+    if (range.length > 2 || range.some((r) => r === '')) throw fail(`"${part}" is not a value, range or step`);
+    const start = number(range[0] as string);
+    const end = range.length === 2 ? number(range[1] as string) : stepText === undefined ? start : info.max;
+    if (start > end) throw fail(`range start ${start} is after end ${end}`);
+    items.push({ kind: 'range', start, end, step });
+  }
+  return new CronField(index, text, items, expression);
+}

@@ -1,0 +1,159 @@
+/**
+ * MySQL / MariaDB backend (`mysql2`). The original's tables (char(36) run ids, datetime(6) UTC
+ * times, text JSON). Times travel as 'YYYY-MM-DD HH:MM:SS.ffffff' text (dateStrings), read and
+ * written as UTC, exact to the microsecond; the session time zone is '+00:00'.
+ */
+import mysql from 'mysql2/promise';
+import type { MysqlConnection } from '../config/types.js';
+import { INDEXES } from './sql.js';
+import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
+import { describeMysql, scrubSecrets } from './redact.js';
+
+export const MYSQL_RUNS_DDL = `CREATE TABLE runs (
+  job_name varchar(255) NOT NULL,
+  run_id char(36) PRIMARY KEY,
+  schedule_time datetime(6) NOT NULL,
+  start_time datetime(6) NOT NULL,
+  stop_time datetime(6) NOT NULL,
+  exit_code tinyint unsigned NOT NULL,
+  trigger_type varchar(127) NOT NULL,
+  trigger_data text NOT NULL,
+  run_data text NOT NULL
+)`;
+export const MYSQL_RUNS_RUNNING_DDL = `CREATE TABLE runs_running (
+  job_name varchar(255) NOT NULL,
+  run_id char(36) PRIMARY KEY,
+  schedule_time datetime(6) NOT NULL,
+  start_time datetime(6) NOT NULL,
+  trigger_type varchar(127) NOT NULL,
+  trigger_data text NOT NULL,
+  run_data text NOT NULL
+)`;
+
+/** The original passes `connection` to MySQLdb.connect: map its keywords onto mysql2's. */
+export function mysqlOptions(c: MysqlConnection): mysql.ConnectionOptions {
+  const o: mysql.ConnectionOptions = {
+    dateStrings: true,
+    supportBigNumbers: true,
+    timezone: 'Z',
+    connectTimeout: 10_000,
+    charset: 'utf8mb4',
+  };
+  if (c.host !== undefined) o.host = c.host;
+  if (c.user !== undefined) o.user = c.user;
+  if (c.passwd !== undefined) o.password = c.passwd;
+  if (typeof c['password'] === 'string') o.password = c['password'];
+  if (c.db !== undefined) o.database = c.db;
+  if (typeof c['database'] === 'string') o.database = c['database'];
+  if (c.port !== undefined) o.port = Number(c.port);
+  if (typeof c['unix_socket'] === 'string') o.socketPath = c['unix_socket'];
+  if (typeof c['connect_timeout'] === 'number') o.connectTimeout = c['connect_timeout'] * 1000;
+  if (typeof c['charset'] === 'string') o.charset = c['charset'];
+  return o;
+}
+
+/**
+ * `mysql://user:pass@host:port/db` → the original's `connection` mapping.
+ */
+export function mysqlConnectionFromUri(uri: string): MysqlConnection {
+  const u = new URL(uri);
+  const c: Record<string, unknown> = { host: u.hostname || 'localhost' };
+  if (u.username) c['user'] = decodeURIComponent(u.username);
+  if (u.password) c['passwd'] = decodeURIComponent(u.password);
+  if (u.port) c['port'] = Number(u.port);
+  const db = u.pathname.replace(/^\//, '');
+  if (db) c['db'] = decodeURIComponent(db);
+  return c as MysqlConnection;
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED',
+  'ER_CON_COUNT_ERROR', 'ER_SERVER_GONE_ERROR', 'ER_SERVER_LOST', 'ER_QUERY_INTERRUPTED',
+]);
+
+function isMysqlConnectionError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; errno?: unknown; fatal?: unknown; message?: unknown };
+  if (CONNECTION_CODES.has(String(e.code ?? ''))) return true;
+  if (e.fatal === true) return true;
+  if ([1053, 1927, 2002, 2003, 2006, 2013].includes(Number(e.errno))) return true;
+  return /closed state|connection lost|Connection lost|server has gone away/i.test(String(e.message ?? ''));
+}
+
+class MysqlConn implements ServerConnection {
+  broken = false;
+  constructor(private readonly conn: mysql.Connection) {
+    conn.on('error', () => {
+      this.broken = true;
+    });
+    conn.on('end', () => {
+      this.broken = true;
+    });
+  }
+  async query(sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    const [rows] = await this.conn.query(sql, params as unknown[]);
+    return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+  }
+  async close(): Promise<void> {
+    this.broken = true;
+    await this.conn.end();
+  }
+}
+
+export function mysqlBackend(connection: MysqlConnection): ServerBackend {
+  const options = mysqlOptions(connection);
+  return {
+    kind: 'mysql',
+    target: describeMysql(connection),
+    dialect: {
+      encodeTime: formatUtc,
+      diffSeconds: (a, b) => `(TIMESTAMPDIFF(MICROSECOND, ${b}, ${a}) / 1000000)`,
+    },
+    async connect() {
+      const c = await mysql.createConnection(options);
+      const conn = new MysqlConn(c);
+      try {
+        await c.query("SET time_zone = '+00:00'");
+      } catch (err) {
+        c.destroy();
+        throw err;
+      }
+      return conn;
+    },
+    async createSchema(conn) {
+      await conn.query(MYSQL_RUNS_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+      await conn.query(MYSQL_RUNS_RUNNING_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+      const existing = new Set(
+        (
+          await conn.query(
+            "SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name IN ('runs', 'runs_running')",
+          )
+        ).map((r) => String(r['name'] ?? r['NAME'] ?? r['INDEX_NAME'])),
+      );
+      for (const ix of INDEXES) {
+        if (existing.has(ix.name)) continue;
+        try {
+          await conn.query(`CREATE INDEX ${ix.name} ON ${ix.table} (${ix.columns})`);
+        } catch (err) {
+          // another process created it meanwhile (ER_DUP_KEYNAME)
+          if ((err as { code?: unknown }).code !== 'ER_DUP_KEYNAME') throw err;
+        }
+      }
+    },
+    insertRunningSql: `INSERT INTO runs_running (job_name, run_id, schedule_time, start_time, trigger_type, trigger_data, run_data)
+      SELECT ?, ?, ?, ?, ?, ?, ? FROM DUAL
+      WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)
+      ON DUPLICATE KEY UPDATE run_id = runs_running.run_id`,
+    insertFinishedSql: `INSERT INTO runs (job_name, run_id, schedule_time, start_time, stop_time, exit_code, trigger_type, trigger_data, run_data)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE run_id = runs.run_id`,
+    decodeTime: parseUtc,
+    isConnectionError: isMysqlConnectionError,
+    scrub: (message) => scrubSecrets(message, [connection.passwd, typeof connection['password'] === 'string' ? connection['password'] : undefined]),
+  };
+}
+
+/** A MySQL run store (not journaled; see createStore). */
+export function mysqlStore(connection: MysqlConnection): ServerStore {
+  return new ServerStore(mysqlBackend(connection));
+}

@@ -1,0 +1,351 @@
+/**
+ * The RunStore of a database server (PostgreSQL, MySQL/MariaDB): one connection, opened lazily
+ * and reopened after it drops; transactions serialised. What differs between the two servers is
+ * a {@link ServerBackend}. A failure to reach the server is a {@link StoreUnavailableError} —
+ * the journal (journal.ts) keeps writes through it.
+ */
+import { StoreError, errorMessage } from '../errors.js';
+import type { EpochSeconds } from '../clock.js';
+import {
+  finishedFromRow,
+  jsonColumn,
+  recordFromFinished,
+  recordFromRunning,
+  runningFromRow,
+  UUID_RE,
+  type RawRow,
+} from './rows.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  differencesSql,
+  FINISHED_COLUMNS,
+  LAST_BAD_SQL,
+  LAST_GOOD_SQL,
+  LAST_RUN_SQL,
+  mergeForQuery,
+  PAGE_FIRST_SQL,
+  PAGE_NEXT_SQL,
+  PAGE_NULL_STOP_SQL,
+  queryTables,
+  RUNNING_COLUMNS,
+  selectForQuery,
+  summaryCounts,
+  summarySql,
+  type SqlDialect,
+  type SummaryRow,
+} from './sql.js';
+import type {
+  FinishedRun,
+  JobSummary,
+  JsonObject,
+  PreviousRuns,
+  RunQuery,
+  RunRecord,
+  RunStore,
+  RunningRun,
+} from './types.js';
+
+/** The database server cannot be reached (down, connection refused or dropped). */
+export class StoreUnavailableError extends StoreError {}
+
+/** One open connection. `?` placeholders; rows as plain objects. */
+export interface ServerConnection {
+  query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+  /** Set when the driver reported the connection broken. */
+  readonly broken: boolean;
+}
+
+export interface ServerBackend {
+  readonly kind: string;
+  /** Where, for messages: never contains the password. */
+  readonly target: string;
+  readonly dialect: SqlDialect;
+  connect(): Promise<ServerConnection>;
+  /** Creates missing tables (the original's DDL) and our indexes. */
+  createSchema(conn: ServerConnection): Promise<void>;
+  /** Insert into runs_running unless the id is in either table. Params: 7 columns + run id. */
+  readonly insertRunningSql: string;
+  /** Insert into runs, doing nothing if the run id is there. Params: 9 columns. */
+  readonly insertFinishedSql: string;
+  /** A time column value as returned by the driver → epoch seconds. */
+  decodeTime(value: unknown): EpochSeconds | null;
+  /** True if the error means the server is unreachable (as opposed to a bad statement). */
+  isConnectionError(err: unknown): boolean;
+  /** Removes secrets a driver may have put in an error message. */
+  scrub(message: string): string;
+}
+
+/** Epoch seconds → 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, rounded to the microsecond. */
+export function formatUtc(t: EpochSeconds): string {
+  const micros = Math.round(t * 1e6);
+  const secs = Math.floor(micros / 1e6);
+  const frac = micros - secs * 1e6;
+  const iso = new Date(secs * 1000).toISOString(); // 2023-11-14T22:13:20.000Z
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(frac).padStart(6, '0')}`;
+}
+
+/** 'YYYY-MM-DD HH:MM:SS[.ffffff]' read as UTC → epoch seconds (exact to the microsecond). */
+export function parseUtc(value: unknown): EpochSeconds | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.getTime() / 1000;
+  const m = /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?/.exec(String(value));
+  if (!m) return null;
+  const secs = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) / 1000;
+  const micros = m[7] !== undefined ? Number(m[7].padEnd(6, '0')) : 0;
+  return (secs * 1e6 + micros) / 1e6;
+}
+
+const TIME_COLUMNS = ['schedule_time', 'start_time', 'stop_time'] as const;
+
+export class ServerStore implements RunStore {
+  readonly kind: string;
+  private conn: ServerConnection | null = null;
+  private connecting: Promise<ServerConnection> | null = null;
+  private schemaReady = false;
+  private closed = false;
+  /** Serialises transactions on the one connection. */
+  private txChain: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly backend: ServerBackend) {
+    this.kind = backend.kind;
+  }
+
+  get target(): string {
+    return this.backend.target;
+  }
+
+  async open(): Promise<void> {
+    this.closed = false;
+    await this.connection();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.conn;
+    this.conn = null;
+    this.schemaReady = false;
+    if (c) {
+      try {
+        await c.close();
+      } catch (err) {
+        // closing a connection that already dropped: nothing left to release
+        void err;
+      }
+    }
+  }
+
+  private async connection(): Promise<ServerConnection> {
+    if (this.closed) throw new StoreError(`${this.kind} store ${this.target} is closed`);
+    if (this.conn && !this.conn.broken) return this.conn;
+    if (this.conn?.broken) {
+      const old = this.conn;
+      this.conn = null;
+      void old.close().catch(() => undefined);
+    }
+    this.connecting ??= (async () => {
+      let c: ServerConnection;
+      try {
+        c = await this.backend.connect();
+      } catch (err) {
+        throw this.wrap('connecting', err);
+      }
+      try {
+        if (!this.schemaReady) {
+          await this.backend.createSchema(c);
+          this.schemaReady = true;
+        }
+      } catch (err) {
+        void c.close().catch(() => undefined);
+        throw this.wrap('creating tables', err);
+      }
+      this.conn = c;
+      return c;
+    })().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private wrap(what: string, err: unknown): StoreError {
+    if (err instanceof StoreError) return err;
+    const msg = this.backend.scrub(errorMessage(err));
+    if (this.backend.isConnectionError(err)) {
+      if (this.conn) this.conn = null;
+      return new StoreUnavailableError(`${this.kind} database ${this.target} is unavailable (${what}): ${msg}`, {
+        cause: err,
+      });
+    }
+    return new StoreError(`${this.kind} database ${this.target}: ${what} failed: ${msg}`, { cause: err });
+  }
+
+  private async query(what: string, sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    const c = await this.connection();
+    try {
+      return await c.query(sql, params);
+    } catch (err) {
+      throw this.wrap(what, err);
+    }
+  }
+
+  /** Runs statements in one transaction, one transaction at a time. */
+  private transaction<T>(what: string, fn: (c: ServerConnection) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const c = await this.connection();
+      try {
+        await c.query('BEGIN');
+        const result = await fn(c);
+        await c.query('COMMIT');
+        return result;
+      } catch (err) {
+        if (!c.broken) {
+          try {
+            await c.query('ROLLBACK');
+          } catch (rollbackErr) {
+            // the ROLLBACK failing means the connection is gone: the server rolls back itself
+            void rollbackErr;
+          }
+        }
+        throw this.wrap(what, err);
+      }
+    };
+    const p = this.txChain.then(run, run);
+    this.txChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private row(r: Record<string, unknown>): RawRow {
+    const out = { ...r } as unknown as RawRow & Record<string, unknown>;
+    for (const k of TIME_COLUMNS) if (k in r) out[k] = this.backend.decodeTime(r[k]);
+    return out;
+  }
+
+  private enc(t: EpochSeconds): unknown {
+    return this.backend.dialect.encodeTime(t);
+  }
+
+  async insertRunning(run: RunningRun): Promise<void> {
+    await this.transaction('recording a started run', (c) =>
+      c.query(this.backend.insertRunningSql, [
+        run.jobName,
+        run.runId,
+        this.enc(run.scheduleTime),
+        this.enc(run.startTime),
+        run.triggerType,
+        jsonColumn(run.triggerData),
+        jsonColumn(run.runData),
+        run.runId,
+      ]),
+    );
+  }
+
+  async updateRunningData(runId: string, runData: JsonObject): Promise<void> {
+    await this.transaction('updating a running run', (c) =>
+      c.query('UPDATE runs_running SET run_data = ? WHERE run_id = ?', [jsonColumn(runData), runId]),
+    );
+  }
+
+  async finishRun(run: FinishedRun): Promise<void> {
+    await this.transaction('recording a finished run', async (c) => {
+      await c.query(this.backend.insertFinishedSql, [
+        run.jobName,
+        run.runId,
+        this.enc(run.scheduleTime),
+        this.enc(run.startTime),
+        this.enc(run.stopTime),
+        run.exitCode,
+        run.triggerType,
+        jsonColumn(run.triggerData),
+        jsonColumn(run.runData),
+      ]);
+      await c.query('DELETE FROM runs_running WHERE run_id = ?', [run.runId]);
+    });
+  }
+
+  async listRunning(): Promise<RunningRun[]> {
+    const rows = await this.query('listing running runs', `SELECT ${RUNNING_COLUMNS} FROM runs_running ORDER BY start_time, run_id`);
+    return rows.map((r) => runningFromRow(this.row(r)));
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    // run_id is uuid in PostgreSQL: anything else cannot be there (and would be a type error)
+    if (!UUID_RE.test(runId)) return null;
+    const f = (await this.query('reading a run', `SELECT ${FINISHED_COLUMNS} FROM runs WHERE run_id = ?`, [runId]))[0];
+    if (f) return recordFromFinished(finishedFromRow(this.row(f)));
+    const r = (await this.query('reading a run', `SELECT ${RUNNING_COLUMNS} FROM runs_running WHERE run_id = ?`, [runId]))[0];
+    return r ? recordFromRunning(runningFromRow(this.row(r))) : null;
+  }
+
+  async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
+    const tables = queryTables(query);
+    let runIds: string[] | undefined;
+    if (query.runIds && query.runIds.length > 0) {
+      runIds = query.runIds.filter((id) => UUID_RE.test(id));
+      if (runIds.length === 0) return [];
+    }
+    const running: RunRecord[] = [];
+    const finished: RunRecord[] = [];
+    if (tables.running) {
+      const s = selectForQuery('runs_running', query, this.backend.dialect, runIds);
+      for (const r of await this.query('listing runs', s.sql, s.params)) running.push(recordFromRunning(runningFromRow(this.row(r))));
+    }
+    if (tables.finished) {
+      const s = selectForQuery('runs', query, this.backend.dialect, runIds);
+      for (const r of await this.query('listing runs', s.sql, s.params)) finished.push(recordFromFinished(finishedFromRow(this.row(r))));
+    }
+    return mergeForQuery(query, running, finished);
+  }
+
+  private async lastOf(sql: string, jobName: string): Promise<FinishedRun | null> {
+    const r = (await this.query('reading previous runs', sql, [jobName]))[0];
+    return r ? finishedFromRow(this.row(r)) : null;
+  }
+
+  async previousRuns(jobName: string): Promise<PreviousRuns> {
+    return {
+      last: await this.lastOf(LAST_RUN_SQL, jobName),
+      lastGood: await this.lastOf(LAST_GOOD_SQL, jobName),
+      lastBad: await this.lastOf(LAST_BAD_SQL, jobName),
+    };
+  }
+
+  async jobSummaries(): Promise<JobSummary[]> {
+    const rows = (await this.query('summarising runs', summarySql(this.backend.dialect))) as unknown as SummaryRow[];
+    const out: JobSummary[] = [];
+    for (const r of rows) {
+      const base = summaryCounts(r);
+      out.push({
+        ...base,
+        lastRun: await this.lastOf(LAST_RUN_SQL, base.jobName),
+        lastSuccessfulRun: await this.lastOf(LAST_GOOD_SQL, base.jobName),
+      });
+    }
+    return out;
+  }
+
+  async durations(jobName: string): Promise<number[]> {
+    const rows = await this.query('reading durations', differencesSql(this.backend.dialect, 'stop_time', 'start_time'), [jobName]);
+    return rows.map((r) => Number(r['v']));
+  }
+
+  async latencies(jobName: string): Promise<number[]> {
+    const rows = await this.query('reading latencies', differencesSql(this.backend.dialect, 'start_time', 'schedule_time'), [jobName]);
+    return rows.map((r) => Number(r['v']));
+  }
+
+  async *iterateFinished(pageSize = DEFAULT_PAGE_SIZE): AsyncIterable<FinishedRun[]> {
+    const odd = await this.query('reading runs', PAGE_NULL_STOP_SQL);
+    if (odd.length > 0) yield odd.map((r) => finishedFromRow(this.row(r)));
+    let last: Record<string, unknown> | undefined;
+    for (;;) {
+      const rows: Record<string, unknown>[] =
+        last === undefined
+          ? await this.query('reading runs', PAGE_FIRST_SQL, [pageSize])
+          : await this.query('reading runs', PAGE_NEXT_SQL, [last['stop_time'], last['stop_time'], last['run_id'], pageSize]);
+      if (rows.length === 0) return;
+      last = rows[rows.length - 1];
+      yield rows.map((r) => finishedFromRow(this.row(r)));
+      if (rows.length < pageSize) return;
+    }
+  }
+}

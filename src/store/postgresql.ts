@@ -1,0 +1,200 @@
+/**
+ * PostgreSQL backend (`pg`). The original's tables (uuid run ids, `timestamp` UTC times, json
+ * columns). Times travel as 'YYYY-MM-DD HH:MM:SS.ffffff' text read as UTC — the pg driver's
+ * default would read a `timestamp` as LOCAL time — so they are exact to the microsecond.
+ */
+import { existsSync } from 'node:fs';
+import pg from 'pg';
+import { StoreError } from '../errors.js';
+import { INDEXES } from './sql.js';
+import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
+import { redactDsn, scrubSecrets } from './redact.js';
+
+export const PG_RUNS_DDL = `CREATE TABLE runs (
+  job_name text NOT NULL,
+  run_id uuid PRIMARY KEY,
+  schedule_time timestamp NOT NULL,
+  start_time timestamp NOT NULL,
+  stop_time timestamp NOT NULL,
+  exit_code smallint NOT NULL,
+  trigger_type text NOT NULL,
+  trigger_data json NOT NULL,
+  run_data json NOT NULL
+)`;
+export const PG_RUNS_RUNNING_DDL = `CREATE TABLE runs_running (
+  job_name text NOT NULL,
+  run_id uuid PRIMARY KEY,
+  schedule_time timestamp NOT NULL,
+  start_time timestamp NOT NULL,
+  trigger_type text NOT NULL,
+  trigger_data json NOT NULL,
+  run_data json NOT NULL
+)`;
+
+/** OIDs whose text we keep as is: timestamp, timestamptz, json, jsonb. */
+const RAW_TEXT_OIDS = [1114, 1184, 114, 3802];
+
+/** libpq keywords we map onto pg's client configuration. */
+const LIBPQ_KEYS: Record<string, keyof pg.ClientConfig | 'sslmode' | 'connect_timeout'> = {
+  host: 'host',
+  hostaddr: 'host',
+  port: 'port',
+  dbname: 'database',
+  user: 'user',
+  password: 'password',
+  application_name: 'application_name',
+  sslmode: 'sslmode',
+  connect_timeout: 'connect_timeout',
+};
+
+/**
+ * Parses a libpq `key=value` connection string (values may be single-quoted with backslash
+ * escapes). @throws StoreError on a syntax error (the message never shows the password)
+ */
+export function parseKeyValueDsn(dsn: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('((?:[^'\\]|\\.)*)'|((?:[^\s'\\]|\\.)*))/y;
+  let pos = 0;
+  while (pos < dsn.length) {
+    if (/^\s*$/.test(dsn.slice(pos))) break;
+    re.lastIndex = pos;
+    const m = re.exec(dsn);
+    if (!m) throw new StoreError(`PostgreSQL dsn "${redactDsn(dsn)}": cannot parse at character ${pos + 1}`);
+    const raw = m[3] ?? m[4] ?? '';
+    out[m[1]!] = raw.replace(/\\(.)/g, '$1');
+    pos = re.lastIndex;
+  }
+  return out;
+}
+
+/** pg client configuration for a DSN: a postgres(ql):// URI or a libpq key=value string. */
+export function pgClientConfig(dsn: string): pg.ClientConfig {
+  const base: pg.ClientConfig = { connectionTimeoutMillis: 10_000, keepAlive: true };
+  if (/^postgres(ql)?:\/\//i.test(dsn)) return { ...base, connectionString: dsn };
+  const kv = parseKeyValueDsn(dsn);
+  const config: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(kv)) {
+    const key = LIBPQ_KEYS[k];
+    if (key === undefined) continue;
+    if (key === 'port') config['port'] = Number(v);
+    else if (key === 'connect_timeout') config['connectionTimeoutMillis'] = Number(v) * 1000;
+    else if (key === 'sslmode') {
+      if (v === 'require' || v === 'prefer') config['ssl'] = { rejectUnauthorized: false };
+      else if (v === 'verify-ca' || v === 'verify-full') config['ssl'] = true;
+      else config['ssl'] = false;
+    } else config[key] = v;
+  }
+  // libpq's default without a host is the local Unix socket; pg's is localhost over TCP
+  if (config['host'] === undefined && process.env['PGHOST'] === undefined && existsSync('/var/run/postgresql')) {
+    config['host'] = '/var/run/postgresql';
+  }
+  return config as pg.ClientConfig;
+}
+
+function passwordOf(dsn: string): string | undefined {
+  if (/^postgres(ql)?:\/\//i.test(dsn)) {
+    try {
+      return decodeURIComponent(new URL(dsn).password) || new URL(dsn).searchParams.get('password') || undefined;
+    } catch {
+      return undefined; // an unparsable URI: pg reports it; there is no password to hide then
+    }
+  }
+  try {
+    return parseKeyValueDsn(dsn)['password'];
+  } catch {
+    return undefined; // reported by pgClientConfig with the password masked
+  }
+}
+
+/** `?` placeholders → `$1, $2 …` (our statements have no other `?`). */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+function isPgConnectionError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (CONNECTION_CODES.has(code)) return true;
+  // 08: connection exception; 57P01-03: admin/crash shutdown, cannot connect now
+  if (/^08|^57P0[1-3]$/.test(code)) return true;
+  const msg = (err as Error).message ?? '';
+  return /Connection terminated|not queryable|timeout expired|connect ECONN|Connection ended/i.test(msg);
+}
+
+class PgConnection implements ServerConnection {
+  broken = false;
+  constructor(private readonly client: pg.Client) {
+    client.on('error', () => {
+      this.broken = true;
+    });
+    client.on('end', () => {
+      this.broken = true;
+    });
+  }
+  async query(sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    const res = await this.client.query(numberPlaceholders(sql), params as unknown[]);
+    return res.rows as Record<string, unknown>[];
+  }
+  async close(): Promise<void> {
+    this.broken = true;
+    await this.client.end();
+  }
+}
+
+export function postgresqlBackend(dsn: string): ServerBackend {
+  const config = pgClientConfig(dsn);
+  const secret = passwordOf(dsn);
+  return {
+    kind: 'postgresql',
+    target: redactDsn(dsn),
+    dialect: {
+      encodeTime: formatUtc,
+      diffSeconds: (a, b) => `EXTRACT(EPOCH FROM (${a} - ${b}))`,
+    },
+    async connect() {
+      const client = new pg.Client(config);
+      for (const oid of RAW_TEXT_OIDS) client.setTypeParser(oid, 'text', (v: string) => v);
+      const conn = new PgConnection(client);
+      try {
+        await client.connect();
+        await client.query("SET TIME ZONE 'UTC'");
+      } catch (err) {
+        conn.broken = true;
+        void client.end().catch(() => undefined);
+        throw err;
+      }
+      return conn;
+    },
+    async createSchema(conn) {
+      const ignoreRace = async (sql: string): Promise<void> => {
+        try {
+          await conn.query(sql);
+        } catch (err) {
+          // another process created it at the same moment (42P07 duplicate table, 23505 on the catalog)
+          const code = String((err as { code?: unknown }).code ?? '');
+          if (code !== '42P07' && code !== '23505') throw err;
+        }
+      };
+      await ignoreRace(PG_RUNS_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+      await ignoreRace(PG_RUNS_RUNNING_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+      for (const ix of INDEXES) await ignoreRace(`CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns})`);
+    },
+    insertRunningSql: `INSERT INTO runs_running (job_name, run_id, schedule_time, start_time, trigger_type, trigger_data, run_data)
+      SELECT ?, ?::uuid, ?::timestamp, ?::timestamp, ?, ?::json, ?::json
+      WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?::uuid)
+      ON CONFLICT (run_id) DO NOTHING`,
+    insertFinishedSql: `INSERT INTO runs (job_name, run_id, schedule_time, start_time, stop_time, exit_code, trigger_type, trigger_data, run_data)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+    decodeTime: parseUtc,
+    isConnectionError: isPgConnectionError,
+    scrub: (message) => scrubSecrets(message, [secret]),
+  };
+}
+
+/** A PostgreSQL run store (not journaled; see createStore). */
+export function postgresqlStore(dsn: string): ServerStore {
+  return new ServerStore(postgresqlBackend(dsn));
+}
