@@ -8,18 +8,15 @@
  * when it does not exist yet (the original's rule). `regenerate` writes everything.
  */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import type { Config } from '../config/types.js';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RunRecord, RunStore } from '../store/types.js';
 import { CHART_MAX_RUNS, durationChartSvg } from './chart.js';
 import { type JobView, type RunView, applySummary, attachOutput, jobView, runView } from './model.js';
+import { readRunOutputIfExists } from './output.js';
 import { pageExists, writeIfChanged, writePage, writePageAsync } from './page-files.js';
-
-const gunzipAsync = promisify(gunzip);
 import { type JobRenderState, type RenderState, emptyState, readState, writeState } from './state.js';
 import { type PageTemplates, builtinTemplateDir, loadTemplates } from './template-env.js';
 
@@ -38,7 +35,7 @@ export interface RenderOptions {
   readonly log: Logger;
   /** Render time, epoch seconds. @default Date.now() / 1000 */
   readonly now?: number;
-  /** Reads a run's output (null if it has none). @default output.txt / .gz in RUN_DIR */
+  /** Reads a run's output (null if it has none). @default output.txt / .gz / .xz in RUN_DIR */
   readonly readOutput?: (jobName: string, runId: string) => Promise<string | null> | string | null;
 }
 
@@ -51,24 +48,18 @@ export interface RenderResult {
 }
 
 /**
- * A run's output from RUN_DIR/output.txt (or output.txt.gz), decoded as UTF-8 with replacement
- * characters for invalid bytes; null when there is none.
+ * A run's output (output.txt, .gz or .xz), decoded as UTF-8 with replacement characters for
+ * invalid bytes; null when there is none. An output that cannot be read is logged and shown as
+ * a note instead: one bad file must not stop the report.
  */
-async function readOutputText(runDir: string): Promise<string | null> {
-  const plain = join(runDir, 'output.txt');
-  const decoder = new TextDecoder('utf-8', { fatal: false });
-  const read = async (file: string): Promise<Buffer | null> => {
-    try {
-      return await readFile(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-  };
-  const text = await read(plain);
-  if (text !== null) return decoder.decode(text);
-  const gz = await read(`${plain}.gz`);
-  return gz === null ? null : decoder.decode(await gunzipAsync(gz));
+async function readOutputText(runDir: string, log: Logger): Promise<string | null> {
+  try {
+    const bytes = await readRunOutputIfExists(runDir);
+    return bytes === null ? null : new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  } catch (err) {
+    log.warning(`${runDir}: output cannot be read: ${errorMessage(err)}`);
+    return `[dsari-render: the output of this run cannot be read: ${errorMessage(err)}]`;
+  }
 }
 
 /** File operations in flight while run pages render: libuv's threads do them meanwhile. */
@@ -126,7 +117,7 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
   const now = options.now ?? Date.now() / 1000;
   const gz = config.reportHtmlGz;
   const htmlDir = join(config.dataDir, 'html');
-  const readOutput = options.readOutput ?? ((job: string, id: string) => readOutputText(join(config.dataDir, 'runs', job, id)));
+  const readOutput = options.readOutput ?? ((job: string, id: string) => readOutputText(join(config.dataDir, 'runs', job, id), log));
   const templates: PageTemplates = loadTemplates({ templateDir: config.templateDir, now });
 
   const written: string[] = [];
