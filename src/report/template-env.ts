@@ -42,8 +42,12 @@ interface CompilerProto {
   compileSub(node: { left: unknown; right: unknown }, frame: unknown): void;
   compileAdd(node: { left: unknown; right: unknown }, frame: unknown): void;
   compileCompare(node: { expr: unknown; ops: Array<{ type: string; expr: unknown }> }, frame: unknown): void;
+  compileRoot(node: unknown, frame: unknown): void;
+  templateName?: string;
 }
 let hooksInstalled = false;
+/** Sees the syntax tree of every template nunjucks compiles (set while templates load). */
+let rootObserver: ((templatePath: string, root: AstNode) => void) | null = null;
 
 const strip = (s: string, chars: unknown, re: (c: string) => RegExp): string =>
   typeof chars === 'string' && chars !== ''
@@ -91,6 +95,11 @@ function installHooks(): void {
   runtime['dsariEquals'] = pyEquals;
   const proto = internals.compiler.Compiler.prototype;
   const origCompare = proto.compileCompare;
+  const origRoot = proto.compileRoot;
+  proto.compileRoot = function (this: CompilerProto, node, frame): void {
+    if (rootObserver !== null && typeof this.templateName === 'string') rootObserver(this.templateName, node as AstNode);
+    origRoot.call(this, node, frame);
+  };
   const binary = (fn: string) =>
     function (this: CompilerProto, node: { left: unknown; right: unknown }, frame: unknown): void {
       this._emit(`runtime.${fn}(`);
@@ -186,45 +195,50 @@ interface AstNode {
 }
 
 /**
- * Fails early on what nunjucks would only notice while rendering: unknown filters and
- * templates that `extends`/`include`/`import` name but that do not exist.
+ * Fails early on what nunjucks would only notice while rendering: unknown filters, and templates
+ * that `extends`/`include`/`import` name but that do not exist (those that exist are compiled
+ * now, and checked the same way). Works on the syntax tree nunjucks built while compiling.
  * @throws TemplateError naming the file and line
  */
-function checkReferences(env: nunjucks.Environment, loader: nunjucks.FileSystemLoader, name: string, seen: Set<string>): void {
-  if (seen.has(name)) return;
-  seen.add(name);
-  const source = loader.getSource(name);
-  if (source === null) return;
-  // The parser and node classes are nunjucks internals without type declarations.
-  const internals = nunjucks as unknown as {
-    parser: { parse(src: string): AstNode };
-    nodes: Record<string, unknown>;
-  };
-  const root = internals.parser.parse(source.src);
+function checkReferences(env: nunjucks.Environment, path: string, root: AstNode, compileRef: (name: string) => void): void {
+  // The node classes are nunjucks internals without type declarations.
+  const nodeTypes = (nunjucks as unknown as { nodes: Record<string, unknown> }).nodes;
   const fail = (node: AstNode, what: string): never => {
-    throw new TemplateError(`template ${source.path}, line ${node.lineno + 1}: ${what}`, source.path, node.lineno + 1);
+    throw new TemplateError(`template ${path}, line ${node.lineno + 1}: ${what}`, path, node.lineno + 1);
   };
-  for (const f of root.findAll(internals.nodes['Filter'])) {
+  for (const f of root.findAll(nodeTypes['Filter'])) {
     const fname = f.name?.value;
-    if (typeof fname === 'string') {
-      try {
-        env.getFilter(fname);
-      } catch {
-        fail(f, `unknown filter "${fname}"`);
-      }
+    if (typeof fname !== 'string') continue;
+    try {
+      env.getFilter(fname);
+    } catch {
+      fail(f, `unknown filter "${fname}"`);
     }
   }
   for (const type of ['Extends', 'Include', 'Import', 'FromImport']) {
-    for (const ref of root.findAll(internals.nodes[type])) {
+    for (const ref of root.findAll(nodeTypes[type])) {
       const target = ref.template?.value;
       if (typeof target !== 'string') continue;
-      if (loader.getSource(target) === null) {
+      try {
+        compileRef(target);
+      } catch (err) {
+        if (err instanceof TemplateError) throw err;
+        const missing = /template not found/i.test(err instanceof Error ? err.message : String(err));
+        if (!missing) throw err;
         if (type === 'Include' && (ref as { ignoreMissing?: boolean }).ignoreMissing) continue;
         fail(ref, `template "${target}" not found`);
       }
-      checkReferences(env, loader, target, seen);
     }
   }
+}
+
+/** A TemplateError for a nunjucks compile error in `file`. */
+function compileError(err: unknown, file: string): TemplateError {
+  const message = cleanMessage(err);
+  const line = lineOf(err) ?? (/end of file/.test(message) ? lastLine(file) : undefined);
+  return new TemplateError(`template ${file}${line === undefined ? '' : `, line ${line}`}: ${message}`, file, line, {
+    cause: err,
+  });
 }
 
 /**
@@ -271,25 +285,32 @@ export function loadTemplates(options: TemplateEnvOptions): PageTemplates {
     (v: unknown) => v === null || v === undefined,
   );
 
-  const loader = new nunjucks.FileSystemLoader(dirs, { noCache: false });
   const compiled = new Map<TemplateName, nunjucks.Template>();
-  const checked = new Set<string>();
+  const trees: Array<[string, AstNode]> = [];
+  const seen = new Set<string>();
+  const compileRef = (name: string): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    rootObserver = (path, root) => trees.push([path, root]);
+    try {
+      env.getTemplate(name, true);
+    } catch (err) {
+      if (/template not found/i.test(err instanceof Error ? err.message : String(err))) throw err;
+      throw compileError(err, templatePath(dirs, name));
+    } finally {
+      rootObserver = null;
+    }
+    // Check what this compile produced (the template itself), then what it refers to.
+    for (let t = trees.shift(); t !== undefined; t = trees.shift()) checkReferences(env, t[0], t[1], compileRef);
+  };
   for (const name of TEMPLATE_NAMES) {
     try {
-      compiled.set(name, env.getTemplate(name, true));
-      checkReferences(env, loader, name, checked);
+      compileRef(name);
     } catch (err) {
       if (err instanceof TemplateError) throw err;
-      const file = templatePath(dirs, name);
-      const message = cleanMessage(err);
-      const line = lineOf(err) ?? (/end of file/.test(message) ? lastLine(file) : undefined);
-      throw new TemplateError(
-        `template ${file}${line === undefined ? '' : `, line ${line}`}: ${message}`,
-        file,
-        line,
-        { cause: err },
-      );
+      throw compileError(err, templatePath(dirs, name));
     }
+    compiled.set(name, env.getTemplate(name));
   }
   return {
     render(name, context) {

@@ -120,3 +120,10 @@ describe('problems found before rendering', () => {
     expect(() => loadTemplates({ templateDir: dir, now: NOW })).not.toThrow();
   });
 });
+
+describe('errors in templates that pages include', () => {
+  it('a syntax error in an included template names that template', () => {
+    const dir = templateDir({ 'run.html': '{% include "part.html" %}', 'part.html': 'a\nb\n{{ oops }\n' });
+    expect(() => loadTemplates({ templateDir: dir, now: NOW })).toThrowError(new RegExp(`^template ${dir}/part\\.html, line 3: `));
+  });
+});
