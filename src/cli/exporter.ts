@@ -96,6 +96,8 @@ async function runExporter(cmd: Command, opts: ExporterOptions): Promise<void> {
   }
   const host = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
   log.info(`Listening on http://${host}:${server.address.port}${opts.metricsPath}`);
+  // Load the finished-run values now, so that the first scrape does not pay for it.
+  collector.collect().catch((err: unknown) => log.error(`collecting metrics failed: ${errorMessage(err)}`));
   await new Promise<void>((resolve) => {
     const reload = (): void => {
       try {
