@@ -5,23 +5,25 @@
  */
 import type { EpochSeconds } from '../clock.js';
 import { errorMessage } from '../errors.js';
-import { compileSchedule } from '../schedule/index.js';
+import { jobSchedule } from '../schedule/job.js';
+import { formatIso, localZone } from '../schedule/time.js';
 import { redactDatabase } from './database.js';
-import { hostZone } from './schedule-check.js';
 import type { Config, JobConfig } from './types.js';
 
-/** The next scheduled run of `job` after `now` as ISO 8601 text, or null (no schedule / never). */
+/**
+ * The next scheduled run of `job` after `now` as ISO 8601 text with offset, in the job's zone;
+ * null without a schedule or when it never fires again.
+ */
 export function nextScheduledRun(job: JobConfig, now: EpochSeconds): string | null {
-  if (job.schedule === null) return null;
   let next: EpochSeconds | null;
   try {
-    next = compileSchedule(job.schedule, { jobName: job.name, timezone: job.scheduleTimezone ?? hostZone() }).next(now);
+    next = jobSchedule(job)?.next(now) ?? null;
   } catch (err) {
     // Validated at load; only the not-yet-built schedule stub gets here.
     if (errorMessage(err) === 'schedules are not built yet') return null;
     throw err;
   }
-  return next === null ? null : new Date(next * 1000).toISOString();
+  return next === null ? null : formatIso(next, job.scheduleTimezone ?? localZone());
 }
 
 /** One job in the original's normalised shape. */

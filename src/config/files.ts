@@ -49,7 +49,8 @@ export function readConfigDir(configDir: string): ReadDirResult {
     const label = fileLabel(configDir, path);
     const result = readConfigFile(path, type, label);
     warnings.push(...result.warnings);
-    raw = mergeMappings(raw, result.value, label, origins);
+    origins.add(label, result.value);
+    raw = files.length === 0 ? result.value : mergeMappings(raw, result.value);
     files.push(path);
   };
 

@@ -29,21 +29,25 @@ export class FrozenMap<K, V> extends Map<K, V> {
 
 /** Freezes `value` and everything reachable from it; returns it. */
 export function deepFreeze<T>(value: T): T {
-  freezeValue(value, new Set());
+  freezeValue(value);
   return value;
 }
 
-function freezeValue(value: unknown, seen: Set<unknown>): unknown {
-  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
-  seen.add(value);
-  if (value instanceof Map && !(value instanceof FrozenMap)) {
-    throw new TypeError('deepFreeze: use FrozenMap for maps');
-  }
+// An object already frozen is taken as done: that is what stops shared sub-trees and cycles
+// (YAML aliases) from being walked twice.
+function freezeValue(value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
   if (value instanceof Map) {
-    for (const v of value.values()) freezeValue(v, seen);
-    return value;
+    // A FrozenMap is frozen from birth; its values still need freezing.
+    if (!(value instanceof FrozenMap)) throw new TypeError('deepFreeze: use FrozenMap for maps');
+    for (const v of value.values()) freezeValue(v);
+    return;
   }
-  for (const k of Object.keys(value)) freezeValue((value as Record<string, unknown>)[k], seen);
+  if (Object.isFrozen(value)) return;
   Object.freeze(value);
-  return value;
+  if (Array.isArray(value)) {
+    for (const v of value) freezeValue(v);
+  } else {
+    for (const k in value) freezeValue((value as Record<string, unknown>)[k]);
+  }
 }

@@ -2,6 +2,7 @@
  * One job's keys (SPEC §3 job table): types, defaults and validation into a {@link JobConfig}.
  */
 import { DsariError } from '../errors.js';
+import { isValidZone } from '../schedule/time.js';
 import type { Checker, Place } from './checker.js';
 import { CommandSplitError, splitCommand } from './command.js';
 import { readEnvironment } from './environment.js';
@@ -31,16 +32,6 @@ export const DEFAULT_MAX_EXECUTION_GRACE = 60;
 /** Checks that a schedule compiles; throws a ScheduleError (or any DsariError) when not. */
 export type ScheduleCheck = (expression: string, jobName: string, timezone: string | null) => void;
 
-/** True if `zone` is an IANA zone name this runtime knows. */
-export function isKnownTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Validates a job definition. `place.path` points at the mapping the keys come from (the job, or
  * its job group).
@@ -60,7 +51,7 @@ export function readJob(
   const command = readCommand(check, place, raw);
   const schedule = readSchedule(check, place, raw);
   const zone = check.string(place, raw, 'schedule_timezone', true) ?? null;
-  if (zone !== null && !isKnownTimeZone(zone)) {
+  if (zone !== null && !isValidZone(zone)) {
     check.fail(place, ['schedule_timezone'], `unknown time zone ${JSON.stringify(zone)} (expected an IANA name such as "Europe/Berlin" or "UTC")`);
   }
   if (schedule !== null && scheduleCheck !== undefined) {

@@ -5,7 +5,7 @@ import { readConfigDir } from './files.js';
 import { deepFreeze, FrozenMap } from './freeze.js';
 import type { ScheduleCheck } from './job.js';
 import { hasConfig, locateConfig } from './locate.js';
-import { scheduleCheck as defaultScheduleCheck } from './schedule-check.js';
+import { scheduleChecker } from './schedule-check.js';
 import type { Config } from './types.js';
 import { validateConfig } from './validate.js';
 
@@ -52,7 +52,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     origins: dir.origins,
     files: dir.files,
     readWarnings,
-    scheduleCheck: options.scheduleCheck ?? defaultScheduleCheck,
+    scheduleCheck: options.scheduleCheck ?? scheduleChecker(),
   });
   for (const w of config.warnings) options.log?.warning(w);
   return freezeConfig(config);

@@ -1,12 +1,14 @@
 /**
  * Reading one configuration file (YAML or JSON) into plain values. YAML is read as YAML 1.1, as
- * PyYAML (the original's reader) does: `yes`/`no` are booleans, `017` is octal, `1:30` is 90.
+ * PyYAML (the original's reader) does (see yaml-schema.ts).
  * Syntax errors name the file, line and column.
  */
 import { readFileSync } from 'node:fs';
-import { parseDocument, type Document, type ScalarTag, type Tags } from 'yaml';
+import jsyaml from 'js-yaml';
 import { ConfigError } from '../errors.js';
+import { parseJsonMarkingFloats } from './json-numbers.js';
 import { isMapping, markFloat, type RawMapping } from './values.js';
+import { IntegralFloat, PYYAML_SCHEMA } from './yaml-schema.js';
 
 export type ConfigFileType = 'yaml' | 'json';
 
@@ -56,47 +58,33 @@ function describeTop(value: unknown): string {
   return String(value);
 }
 
-/**
- * Narrowings of the YAML 1.1 scalar rules of the `yaml` package to what PyYAML resolves (keyed
- * by the package's own pattern): PyYAML has no `y`/`n` booleans, needs a dot and a signed
- * exponent in floats (`1e5` is text), and reads `09` as text.
- */
-const PYYAML_NARROWING: Record<string, string> = {
-  '^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$': '(?!y$|Y$)',
-  '^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$': '(?!n$|N$)',
-  '^[-+]?(?:[0-9][0-9_]*)?(?:\\.[0-9_]*)?[eE][-+]?[0-9]+$': '(?=(?:[-+]?[0-9][0-9_]*\\.[0-9_]*|\\.[0-9_]+)[eE][-+][0-9]+$)',
-  '^[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*$': '(?=(?:[-+]?[0-9][0-9_]*\\.[0-9_]*|\\.[0-9_]+)$)',
-  '^[-+]?[0-9][0-9_]*$': '(?=[-+]?(?:0|[1-9][0-9_]*)$)',
-};
-
-function pyyamlTags(tags: Tags): Tags {
-  return tags.map((tag) => {
-    const test = (tag as ScalarTag).test;
-    const narrowing = test === undefined ? undefined : PYYAML_NARROWING[test.source];
-    if (test === undefined || narrowing === undefined) return tag;
-    return { ...(tag as ScalarTag), test: new RegExp(`^${narrowing}${test.source.slice(1)}`) };
-  });
-}
-
 function parseYaml(text: string, label: string, warnings: string[]): unknown {
-  const options = { version: '1.1', intAsBigInt: true, prettyErrors: true, customTags: pyyamlTags } as const;
-  let doc: Document = parseDocument(text, options);
-  if (doc.errors.length > 0 && doc.errors.every((e) => e.code === 'DUPLICATE_KEY')) {
+  let value: unknown;
+  try {
+    value = jsyaml.load(text, { schema: PYYAML_SCHEMA });
+  } catch (err) {
+    if (!(err instanceof jsyaml.YAMLException)) throw err;
+    if (!err.reason.startsWith('duplicated mapping key')) {
+      throw new ConfigError(`${label}: ${position(err.mark)}YAML syntax error: ${err.reason}`, { file: label }, { cause: err });
+    }
     // PyYAML keeps the last of duplicate keys; so do we, but say so.
-    for (const e of doc.errors) warnings.push(`${label}: ${position(e.linePos?.[0])}duplicate key (the last one is used)`);
-    doc = parseDocument(text, { ...options, uniqueKeys: false });
+    warnings.push(`${label}: ${position(err.mark)}duplicate key (the last one is used)`);
+    try {
+      value = jsyaml.load(text, { schema: PYYAML_SCHEMA, json: true });
+    } catch (again) {
+      if (!(again instanceof jsyaml.YAMLException)) throw again;
+      throw new ConfigError(`${label}: ${position(again.mark)}YAML syntax error: ${again.reason}`, { file: label }, { cause: again });
+    }
   }
-  const first = doc.errors[0];
-  if (first !== undefined) {
-    const message = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-    throw new ConfigError(`${label}: ${position(first.linePos?.[0])}YAML syntax error: ${message}`, { file: label }, { cause: first });
-  }
-  return toPlain(doc.toJS({ maxAliasCount: 10_000 }));
+  return toPlain(value);
 }
 
-function position(pos: { line: number; col: number } | undefined): string {
-  return pos === undefined ? '' : `line ${pos.line}, column ${pos.col}: `;
+function position(mark: { line: number; column: number } | undefined): string {
+  return mark === undefined ? '' : `line ${mark.line + 1}, column ${mark.column + 1}: `;
 }
+
+/** True for any text holding a number with an exponent or a zero fraction (or lookalikes in strings). */
+const MAYBE_INTEGRAL_FLOAT = /[:[,]\s*-?\d+(?:\.\d*)?[eE]|\d\.0+\s*[,\]}]/;
 
 function parseJson(text: string, label: string): unknown {
   let plain: unknown;
@@ -117,17 +105,18 @@ function parseJson(text: string, label: string): unknown {
     const short = message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
     throw new ConfigError(`${label}: ${where}JSON syntax error: ${short}`, { file: label }, { cause: err });
   }
-  // JSON.parse cannot tell 1 from 1.0; a YAML parse with the JSON schema can. Valid JSON parses
-  // the same way there; if it somehow does not, the JSON.parse result stands.
-  const doc = parseDocument(text, { schema: 'json', intAsBigInt: true, uniqueKeys: false });
-  if (doc.errors.length > 0) return plain;
-  return toPlain(doc.toJS());
+  // JSON.parse cannot tell 1 from 1.0; a second, marking read of the now known-valid text can.
+  // Most files have no whole number written as a float; a quick look spares them that read.
+  if (!MAYBE_INTEGRAL_FLOAT.test(text)) return plain;
+  try {
+    return parseJsonMarkingFloats(text);
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    return plain;
+  }
 }
 
-/**
- * Turns parser output into plain values: bigint (integers) become numbers, and integral floats
- * are marked (see values.ts).
- */
+/** Turns parser output into plain values, marking integral floats (see values.ts). */
 function toPlain(value: unknown): unknown {
   if (Array.isArray(value)) {
     const out: unknown[] = new Array<unknown>(value.length);
@@ -144,11 +133,15 @@ function toPlain(value: unknown): unknown {
 
 function setPlain(container: Record<string, unknown> | unknown[], key: string | number, v: unknown): void {
   let plain: unknown;
-  if (typeof v === 'bigint') {
-    plain = Number(v);
+  if (v instanceof IntegralFloat) {
+    plain = v.value;
+    markFloat(container, key);
   } else {
-    if (typeof v === 'number' && Number.isInteger(v)) markFloat(container, key);
     plain = toPlain(v);
   }
-  (container as Record<string | number, unknown>)[key] = plain;
+  if (key === '__proto__') {
+    Object.defineProperty(container, key, { value: plain, enumerable: true, writable: true, configurable: true });
+  } else {
+    (container as Record<string | number, unknown>)[key] = plain;
+  }
 }

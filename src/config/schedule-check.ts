@@ -3,21 +3,25 @@
  * parse is a configuration error). Time zones are checked by the job reader beforehand.
  */
 import { compileSchedule } from '../schedule/index.js';
+import { localZone } from '../schedule/time.js';
 import type { ScheduleCheck } from './job.js';
 
-/** The host's local IANA zone, for jobs without `schedule_timezone`. */
-export function hostZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+/**
+ * A schedule check for one load: compiles each schedule (throwing its ScheduleError when it does
+ * not compile). The host zone is looked up once per load, not once per job (it is costly).
+ */
+export function scheduleChecker(): ScheduleCheck {
+  let host: string | undefined;
+  return (expression, jobName, timezone) => checkOne(expression, jobName, timezone ?? (host ??= localZone()));
 }
 
-/** Compiles the schedule; throws its ScheduleError when it does not compile. */
-export const scheduleCheck: ScheduleCheck = (expression, jobName, timezone) => {
+function checkOne(expression: string, jobName: string, timezone: string): void {
   try {
-    compileSchedule(expression, { jobName, timezone: timezone ?? hostZone() });
+    compileSchedule(expression, { jobName, timezone });
   } catch (err) {
     // Until the schedule module lands its compiler, its stub refuses everything; that is not
     // the configuration's fault.
     if (err instanceof Error && err.message === 'schedules are not built yet') return;
     throw err;
   }
-};
+}

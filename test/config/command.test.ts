@@ -72,3 +72,16 @@ describe('splitCommand (shlex.split, POSIX mode)', () => {
     expect(quoteWord("it's")).toBe(`'it'"'"'s'`);
   });
 });
+
+describe('parseJsonMarkingFloats', () => {
+  it('reads any JSON exactly as JSON.parse does', async () => {
+    const { parseJsonMarkingFloats } = await import('../../src/config/json-numbers.js');
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(0, 2), (v, indent) => {
+        const text = JSON.stringify(v, null, indent);
+        expect(parseJsonMarkingFloats(text)).toStrictEqual(JSON.parse(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -61,7 +61,8 @@ describe('merge order (SPEC §3)', () => {
 
 describe('syntax errors name the file, line and column', () => {
   it.each([
-    ['dsari.yaml', 'jobs:\n  a: [1,\n  b: c: d\n', 'dsari.yaml: line 3, column 3: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    ['dsari.yaml', 'jobs:\n  a: [1,\n  b: c: d\n', 'dsari.yaml: line 3, column 7: YAML syntax error: missed comma between flow collection entries'],
+    ['dsari.yaml', 'a: 1\nb:\n  - x\n  y: 2\n', 'dsari.yaml: line 4, column 3: YAML syntax error: bad indentation of a mapping entry'],
     ['dsari.json', '{\n  "jobs": {\n    "a": 1,\n  }\n}\n', 'dsari.json: line 4, column 3: JSON syntax error: Expected double-quoted property name'],
     ['dsari.json', '{"jobs": ', 'dsari.json: line 1, column 10: JSON syntax error: Unexpected end of JSON input'],
     ['config.d/x.yaml', '- a\n- b\n', 'config.d/x.yaml: expected a mapping at the top level, found a list'],
@@ -86,10 +87,11 @@ describe('syntax errors name the file, line and column', () => {
 
   it('reads YAML 1.1 like PyYAML and tells ints from floats', () => {
     const { config } = loadFiles({
-      'dsari.yaml': 'environment:\n  Y: y\n  EXP: 1e5\n  NINE: 09\n  OCT: 017\n  SEX: 1:30\n  F: 1.0\n  I: 3\n  E: 1.5e+20\n  SMALL: 0.00001\n  NEG: -2.50\njobs:\n  j:\n    command: [x]\n    concurrent_runs: yes\n',
-      'dsari.json': '{"environment": {"JF": 2.0, "JI": 2, "JE": 1e16}}',
+      'dsari.yaml': 'environment:\n  SEXF: 1:30.5\n  U: 1_000\n  HEX: 0x1F\n  Y: y\n  EXP: 1e5\n  NINE: 09\n  OCT: 017\n  SEX: 1:30\n  F: 1.0\n  I: 3\n  E: 1.5e+20\n  SMALL: 0.00001\n  NEG: -2.50\njobs:\n  j:\n    command: [x]\n    concurrent_runs: yes\n',
+      'dsari.json': '{"environment": {"JF": 2.0, "JI": 2, "JE": 1e16, "JX": 1E2, "JN": -0.5, "JS": "a\\u0041\\"b"}, "jobs": {"j": {"environment": [{"L": 3.0}]}}}',
     });
-    expect(config.environment).toEqual({ Y: 'y', EXP: '1e5', NINE: '09', OCT: '15', SEX: '90', F: '1.0', I: '3', E: '1.5e+20', SMALL: '1e-05', NEG: '-2.5', JF: '2.0', JI: '2', JE: '1e+16' });
+    expect(config.environment).toEqual({ SEXF: '90.5', U: '1000', HEX: '31', Y: 'y', EXP: '1e5', NINE: '09', OCT: '15', SEX: '90', F: '1.0', I: '3', E: '1.5e+20', SMALL: '1e-05', NEG: '-2.5', JF: '2.0', JI: '2', JE: '1e+16', JX: '100.0', JN: '-0.5', JS: 'aA"b' });
+    expect(config.jobs.get('j')?.environment).toEqual({ L: '3.0' });
     expect(config.jobs.get('j')?.concurrentRuns).toBe(true);
   });
 });
@@ -178,5 +180,19 @@ describe('the result', () => {
       (job?.command as string[]).push('y');
     }).toThrow(TypeError);
     expect([...config.jobs.keys()]).toEqual(['aa', 'zz']);
+  });
+});
+
+describe('mergeMappings', () => {
+  it('never changes its inputs, also when chained', async () => {
+    const { mergeMappings } = await import('../../src/config/merge.js');
+    const a = { jobs: { x: { command: ['a'], environment: { A: '1' } } }, data_dir: '/a' };
+    const b = { jobs: { x: { environment: { B: '2' } }, y: { command: ['b'] } } };
+    const c = { jobs: { x: { command: 'c' } }, data_dir: '/c' };
+    const snapshot = JSON.stringify([a, b, c]);
+    const ab = mergeMappings(a, b);
+    const abc = mergeMappings(ab, c);
+    expect(JSON.stringify([a, b, c])).toBe(snapshot);
+    expect(abc).toEqual({ jobs: { x: { command: 'c', environment: { A: '1', B: '2' } }, y: { command: ['b'] } }, data_dir: '/c' });
   });
 });
