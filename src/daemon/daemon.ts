@@ -295,7 +295,9 @@ export class Daemon {
     if (this.stopping) return;
     const now = this.options.clock.now();
     this.checkClockJump(now);
-    for (const decision of this.core.takeStartable(now)) void this.launch(decision);
+    for (const decision of this.core.takeStartable(now)) {
+      void this.launch(decision).catch((err: unknown) => this.launchFailed(decision, err));
+    }
     this.arm(now);
   }
 
@@ -389,6 +391,15 @@ export class Daemon {
     }
     const outcome = await proc.exited;
     await this.finish(entry, outcome);
+  }
+
+  /** A bug on the way from decision to record: the run is recorded as failed, never left hanging. */
+  private async launchFailed(d: StartDecision, err: unknown): Promise<void> {
+    const log = this.log.child({ job: d.run.jobName, run: d.run.runId });
+    log.error(`Internal error while running: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    const entry = this.active.get(d.run.runId);
+    if (entry === undefined || entry.process !== null) return;
+    await this.finish(entry, { exitCode: 126, stopTime: this.options.clock.now(), spawnError: `internal error: ${errorMessage(err)}`, lostReason: null, timedOut: false, signal: null }, d.run);
   }
 
   private async finish(entry: Active, outcome: RunOutcome, pending?: PendingRun): Promise<void> {
