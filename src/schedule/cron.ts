@@ -78,9 +78,10 @@ interface Tables {
 
 function nextTable(values: readonly number[], size: number): Int8Array {
   const t = new Int8Array(size + 1).fill(-1);
+  for (const v of values) t[v] = v;
   let next = -1;
   for (let v = size - 1; v >= 0; v--) {
-    if (values.includes(v)) next = v;
+    if (t[v] === v) next = v;
     t[v] = next;
   }
   return t;
