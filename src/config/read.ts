@@ -63,6 +63,7 @@ function parseYaml(text: string, label: string, warnings: string[]): unknown {
   try {
     value = jsyaml.load(text, { schema: PYYAML_SCHEMA });
   } catch (err) {
+    if (err instanceof RangeError) throw tooDeep(label, err);
     if (!(err instanceof jsyaml.YAMLException)) throw err;
     if (!err.reason.startsWith('duplicated mapping key')) {
       throw new ConfigError(`${label}: ${position(err.mark)}YAML syntax error: ${err.reason}`, { file: label }, { cause: err });
@@ -72,11 +73,21 @@ function parseYaml(text: string, label: string, warnings: string[]): unknown {
     try {
       value = jsyaml.load(text, { schema: PYYAML_SCHEMA, json: true });
     } catch (again) {
+      if (again instanceof RangeError) throw tooDeep(label, again);
       if (!(again instanceof jsyaml.YAMLException)) throw again;
       throw new ConfigError(`${label}: ${position(again.mark)}YAML syntax error: ${again.reason}`, { file: label }, { cause: again });
     }
   }
-  return toPlain(value);
+  const budget = { values: 0, label };
+  return toPlain(value, budget, 0);
+}
+
+/** Most values (after expanding aliases) and deepest nesting a YAML configuration may have. */
+const MAX_YAML_VALUES = 1_000_000;
+const MAX_YAML_DEPTH = 1000;
+
+function tooDeep(label: string, cause: unknown): ConfigError {
+  return new ConfigError(`${label}: YAML nested too deeply to read`, { file: label }, { cause });
 }
 
 function position(mark: { line: number; column: number } | undefined): string {
@@ -117,27 +128,33 @@ function parseJson(text: string, label: string): unknown {
 }
 
 /** Turns parser output into plain values, marking integral floats (see values.ts). */
-function toPlain(value: unknown): unknown {
+function toPlain(value: unknown, budget: { values: number; label: string }, depth: number): unknown {
+  // Aliases share one parsed value; copying expands them, so a "billion laughs" document would
+  // grow without bound here: count what is copied.
+  if (++budget.values > MAX_YAML_VALUES) {
+    throw new ConfigError(`${budget.label}: YAML expands to more than ${MAX_YAML_VALUES} values (too many aliases?)`, { file: budget.label });
+  }
+  if (depth > MAX_YAML_DEPTH) throw tooDeep(budget.label, undefined);
   if (Array.isArray(value)) {
     const out: unknown[] = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) setPlain(out, i, value[i]);
+    for (let i = 0; i < value.length; i++) setPlain(out, i, value[i], budget, depth);
     return out;
   }
   if (isMapping(value)) {
     const out: RawMapping = {};
-    for (const k of Object.keys(value)) setPlain(out, k, value[k]);
+    for (const k of Object.keys(value)) setPlain(out, k, value[k], budget, depth);
     return out;
   }
   return value;
 }
 
-function setPlain(container: Record<string, unknown> | unknown[], key: string | number, v: unknown): void {
+function setPlain(container: Record<string, unknown> | unknown[], key: string | number, v: unknown, budget: { values: number; label: string }, depth: number): void {
   let plain: unknown;
   if (v instanceof IntegralFloat) {
     plain = v.value;
     markFloat(container, key);
   } else {
-    plain = toPlain(v);
+    plain = toPlain(v, budget, depth + 1);
   }
   if (key === '__proto__') {
     Object.defineProperty(container, key, { value: plain, enumerable: true, writable: true, configurable: true });
