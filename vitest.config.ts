@@ -1,11 +1,26 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Files that stop the real PostgreSQL / MariaDB servers. They run in their own group AFTER every
+ * other file, one file at a time, so an outage never overlaps another file's use of a server.
+ */
+const SERVER_FILES = ['test/store/postgresql.test.ts', 'test/store/mysql.test.ts', 'test/integration/daemon-database.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', './test/reporters/summary.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'main', include: ['test/**/*.test.ts'], exclude: SERVER_FILES, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'servers', include: SERVER_FILES, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -3,7 +3,7 @@
  * times, text JSON). Times travel as 'YYYY-MM-DD HH:MM:SS.ffffff' text (dateStrings), read and
  * written as UTC, exact to the microsecond; the session time zone is '+00:00'.
  */
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import type { MysqlConnection } from '../config/types.js';
 import { INDEXES } from './sql.js';
 import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
@@ -107,6 +107,13 @@ class MysqlConn implements ServerConnection {
   }
 }
 
+/** The `mysql2` driver, loaded on first connection only (see loadPg in postgresql.ts). */
+let mysqlModule: Promise<typeof mysql> | undefined;
+function loadMysql(): Promise<typeof mysql> {
+  mysqlModule ??= import('mysql2/promise').then((m) => m.default);
+  return mysqlModule;
+}
+
 export function mysqlBackend(connection: MysqlConnection): ServerBackend {
   const options = mysqlOptions(connection);
   return {
@@ -117,7 +124,8 @@ export function mysqlBackend(connection: MysqlConnection): ServerBackend {
       diffSeconds: (a, b) => `(TIMESTAMPDIFF(MICROSECOND, ${b}, ${a}) / 1000000)`,
     },
     async connect() {
-      const c = await mysql.createConnection(options);
+      const { createConnection } = await loadMysql();
+      const c = await createConnection(options);
       const conn = new MysqlConn(c);
       try {
         await c.query("SET time_zone = '+00:00'");

@@ -4,7 +4,7 @@
  * default would read a `timestamp` as LOCAL time — so they are exact to the microsecond.
  */
 import { existsSync } from 'node:fs';
-import pg from 'pg';
+import type pg from 'pg';
 import { StoreError } from '../errors.js';
 import { INDEXES } from './sql.js';
 import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
@@ -148,6 +148,16 @@ class PgConnection implements ServerConnection {
   }
 }
 
+/**
+ * The `pg` driver, loaded on first connection only: commands that never reach PostgreSQL (SQLite
+ * users' dsari-info, the exporter on SQLite) do not pay for loading it.
+ */
+let pgModule: Promise<typeof pg> | undefined;
+function loadPg(): Promise<typeof pg> {
+  pgModule ??= import('pg').then((m) => m.default);
+  return pgModule;
+}
+
 export function postgresqlBackend(dsn: string): ServerBackend {
   const config = pgClientConfig(dsn);
   const secret = passwordOf(dsn);
@@ -159,7 +169,8 @@ export function postgresqlBackend(dsn: string): ServerBackend {
       diffSeconds: (a, b) => `EXTRACT(EPOCH FROM (${a} - ${b}))`,
     },
     async connect() {
-      const client = new pg.Client(config);
+      const { Client } = await loadPg();
+      const client = new Client(config);
       for (const oid of RAW_TEXT_OIDS) client.setTypeParser(oid, 'text', (v: string) => v);
       const conn = new PgConnection(client);
       try {
