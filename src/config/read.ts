@@ -116,32 +116,35 @@ function parseJson(text: string, label: string): unknown {
   }
 }
 
-/** Turns parser output into plain values, marking integral floats (see values.ts). */
-function toPlain(value: unknown): unknown {
+/**
+ * Turns the parser's fresh output into plain values in place (it is ours alone): integral floats
+ * become numbers and are marked (see values.ts). Shared sub-trees (YAML aliases) are walked once.
+ */
+function toPlain(value: unknown, seen = new Set<object>()): unknown {
+  if (value instanceof IntegralFloat) return value.value;
+  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
   if (Array.isArray(value)) {
-    const out: unknown[] = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) setPlain(out, i, value[i]);
-    return out;
-  }
-  if (isMapping(value)) {
-    const out: RawMapping = {};
-    for (const k of Object.keys(value)) setPlain(out, k, value[k]);
-    return out;
+    seen.add(value);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v instanceof IntegralFloat) {
+        value[i] = v.value;
+        markFloat(value, i);
+      } else if (v !== null && typeof v === 'object') {
+        toPlain(v, seen);
+      }
+    }
+  } else if (isMapping(value)) {
+    seen.add(value);
+    for (const k in value) {
+      const v = value[k];
+      if (v instanceof IntegralFloat) {
+        value[k] = v.value;
+        markFloat(value, k);
+      } else if (v !== null && typeof v === 'object') {
+        toPlain(v, seen);
+      }
+    }
   }
   return value;
-}
-
-function setPlain(container: Record<string, unknown> | unknown[], key: string | number, v: unknown): void {
-  let plain: unknown;
-  if (v instanceof IntegralFloat) {
-    plain = v.value;
-    markFloat(container, key);
-  } else {
-    plain = toPlain(v);
-  }
-  if (key === '__proto__') {
-    Object.defineProperty(container, key, { value: plain, enumerable: true, writable: true, configurable: true });
-  } else {
-    (container as Record<string | number, unknown>)[key] = plain;
-  }
 }
