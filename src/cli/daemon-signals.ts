@@ -15,7 +15,8 @@ let installed = false;
 
 function onSignal(signal: NodeJS.Signals): void {
   if (dispatch !== null) dispatch(signal);
-  else queued.push(signal);
+  // Like the kernel, keep one of each: ten SIGHUPs during start-up mean one reload.
+  else if (!queued.includes(signal)) queued.push(signal);
 }
 
 /** Installs the handlers (idempotent); until {@link handleSignals} is called, signals are kept. */

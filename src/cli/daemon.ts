@@ -66,11 +66,19 @@ async function runDaemon(configDir: string | undefined, debug: boolean): Promise
     await store.close().catch((e: unknown) => log.error(`Cannot close the database: ${errorMessage(e)}`));
     throw err;
   }
+  let reloadQueued = false;
   handleSignals((signal) => {
     switch (signal) {
       case 'SIGHUP':
         log.info('SIGHUP received, reloading');
-        daemon.reload();
+        // A burst of SIGHUPs is one reload; a SIGTERM behind them is not held up.
+        if (!reloadQueued) {
+          reloadQueued = true;
+          setImmediate(() => {
+            reloadQueued = false;
+            daemon.reload();
+          });
+        }
         break;
       case 'SIGINT':
       case 'SIGTERM':

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// First import: the signal handlers exist before anything else is loaded (SPEC §5.7).
+// The signal handlers are installed before anything else is even loaded (SPEC §5.7): this
+// module imports only them, and loads the rest of the program afterwards.
 import './daemon-signals.js';
-import { runCli } from './common.js';
-import { daemonCommand } from './daemon.js';
 
+const { runCli } = await import('./common.js');
+const { daemonCommand } = await import('./daemon.js');
 await runCli(daemonCommand());

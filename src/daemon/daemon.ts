@@ -58,6 +58,8 @@ interface Active {
   readonly triggerData: JsonObject;
   runData: JsonObject;
   process: RunProcess | null;
+  /** The runs_running write; the finished record is written after it. */
+  started?: Promise<void>;
 }
 
 export class Daemon {
@@ -354,10 +356,15 @@ export class Daemon {
       if (proc.processStartTime !== null) runData['process_start_time'] = proc.processStartTime;
       log.info(`Running PID ${proc.pid}: ${formatCommand(proc.argv)}`);
       this.events.emit('runStarted', { jobName: run.jobName, runId: run.runId, pid: proc.pid, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, concurrencyGroup: d.concurrencyGroup });
-      await this.recorder.started({ jobName: run.jobName, runId: run.runId, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, triggerData: run.triggerData, runData });
+      // Not awaited here: a database waiting for a lock must not hold up noticing the end.
+      entry.started = this.recorder.started({ jobName: run.jobName, runId: run.runId, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, triggerData: run.triggerData, runData: { ...runData } });
       if (this.stopping && this.config.shutdownKillRuns) proc.terminate(this.config.shutdownKillGrace);
     }
-    if (run.triggerFile !== undefined) rmSync(run.triggerFile, { force: true });
+    if (run.triggerFile !== undefined) {
+      const file = run.triggerFile;
+      // The trigger is removed once the run is in runs_running (a crash before that re-runs it).
+      void (entry.started ?? Promise.resolve()).then(() => rmSync(file, { force: true }));
+    }
     const outcome = await proc.exited;
     await this.finish(entry, outcome);
   }
@@ -390,6 +397,7 @@ export class Daemon {
     this.core.runEnded(entry.runId);
     this.tick();
     this.events.emit('runFinished', { jobName: entry.jobName, runId: entry.runId, exitCode: outcome.exitCode, startTime: entry.startTime, stopTime, outcome: result });
+    await entry.started;
     const record = { jobName: entry.jobName, runId: entry.runId, scheduleTime: entry.scheduleTime, startTime: entry.startTime, stopTime, exitCode: outcome.exitCode, triggerType: entry.triggerType, triggerData: entry.triggerData, runData };
     if (await this.recorder.finished(record)) this.events.emit('recorded', { jobName: entry.jobName, runId: entry.runId });
     if (pending?.triggerFile !== undefined) rmSync(pending.triggerFile, { force: true });

@@ -15,6 +15,8 @@ export const JOURNAL_FILE = 'unrecorded-runs.jsonl';
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
+/** A record write slower than this is logged (a lock held by another process). */
+const SLOW_WRITE_MS = 2000;
 
 export class RunRecorder {
   private readonly backlog: FinishedRun[] = [];
@@ -39,11 +41,23 @@ export class RunRecorder {
 
   /** Records a run as running; a failure is logged (the finished record will still be written). */
   async started(run: RunningRun): Promise<void> {
+    const log = this.log.child({ job: run.jobName, run: run.runId });
+    const slow = this.slowWarning(log, 'the run as running');
     try {
       await this.store.insertRunning(run);
     } catch (err) {
-      this.log.child({ job: run.jobName, run: run.runId }).error(`Cannot record the run as running: ${errorMessage(err)}`);
+      log.error(`Cannot record the run as running: ${errorMessage(err)}`);
+    } finally {
+      this.clock.clearTimer(slow);
     }
+  }
+
+  /** A store waits for another process's lock on its own; say so when that takes a while. */
+  private slowWarning(log: Logger, what: string): TimerHandle {
+    return this.clock.setTimer(
+      () => log.warning(`Still waiting to record ${what} after ${SLOW_WRITE_MS / 1000}s (is the database locked by another process?)`),
+      SLOW_WRITE_MS,
+    );
   }
 
   /** Records a finished run; true when written now, false when kept for a retry. */
@@ -112,12 +126,16 @@ export class RunRecorder {
   }
 
   private async tryWrite(run: FinishedRun): Promise<boolean> {
+    const log = this.log.child({ job: run.jobName, run: run.runId });
+    const slow = this.slowWarning(log, 'the finished run');
     try {
       await this.store.finishRun(run);
       return true;
     } catch (err) {
-      this.log.child({ job: run.jobName, run: run.runId }).error(`Cannot record the finished run: ${errorMessage(err)}`);
+      log.error(`Cannot record the finished run: ${errorMessage(err)}`);
       return false;
+    } finally {
+      this.clock.clearTimer(slow);
     }
   }
 

@@ -38,6 +38,8 @@ export function mysqlOptions(c: MysqlConnection): mysql.ConnectionOptions {
     timezone: 'Z',
     connectTimeout: 10_000,
     charset: 'utf8mb4',
+    // affectedRows then counts only rows really inserted (an ignored duplicate is 0)
+    flags: ['-FOUND_ROWS'],
   };
   if (c.host !== undefined) o.host = c.host;
   if (c.user !== undefined) o.user = c.user;
@@ -95,6 +97,10 @@ class MysqlConn implements ServerConnection {
     const [rows] = await this.conn.query(sql, params as unknown[]);
     return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
   }
+  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const [result] = await this.conn.query(sql, params as unknown[]);
+    return Array.isArray(result) ? 0 : (result as mysql.ResultSetHeader).affectedRows;
+  }
   async close(): Promise<void> {
     this.broken = true;
     await this.conn.end();
@@ -145,8 +151,9 @@ export function mysqlBackend(connection: MysqlConnection): ServerBackend {
       SELECT ?, ?, ?, ?, ?, ?, ? FROM DUAL
       WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)
       ON DUPLICATE KEY UPDATE run_id = runs_running.run_id`,
-    insertFinishedSql: `INSERT INTO runs (job_name, run_id, schedule_time, start_time, stop_time, exit_code, trigger_type, trigger_data, run_data)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE run_id = runs.run_id`,
+    insertFinishedSql: (rows) =>
+      `INSERT INTO runs (job_name, run_id, schedule_time, start_time, stop_time, exit_code, trigger_type, trigger_data, run_data)
+      VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON DUPLICATE KEY UPDATE run_id = runs.run_id`,
     decodeTime: parseUtc,
     isConnectionError: isMysqlConnectionError,
     scrub: (message) => scrubSecrets(message, [connection.passwd, typeof connection['password'] === 'string' ? connection['password'] : undefined]),

@@ -51,6 +51,8 @@ export class StoreUnavailableError extends StoreError {}
 /** One open connection. `?` placeholders; rows as plain objects. */
 export interface ServerConnection {
   query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /** Runs a statement and returns the number of rows it inserted/changed. */
+  execute(sql: string, params?: readonly unknown[]): Promise<number>;
   close(): Promise<void>;
   /** Set when the driver reported the connection broken. */
   readonly broken: boolean;
@@ -66,8 +68,8 @@ export interface ServerBackend {
   createSchema(conn: ServerConnection): Promise<void>;
   /** Insert into runs_running unless the id is in either table. Params: 7 columns + run id. */
   readonly insertRunningSql: string;
-  /** Insert into runs, doing nothing if the run id is there. Params: 9 columns. */
-  readonly insertFinishedSql: string;
+  /** Insert `rows` rows into runs, doing nothing for a run id already there. Params: 9 columns each. */
+  insertFinishedSql(rows: number): string;
   /** A time column value as returned by the driver → epoch seconds. */
   decodeTime(value: unknown): EpochSeconds | null;
   /** True if the error means the server is unreachable (as opposed to a bad statement). */
@@ -247,18 +249,50 @@ export class ServerStore implements RunStore {
 
   async finishRun(run: FinishedRun): Promise<void> {
     await this.transaction('recording a finished run', async (c) => {
-      await c.query(this.backend.insertFinishedSql, [
-        run.jobName,
-        run.runId,
-        this.enc(run.scheduleTime),
-        this.enc(run.startTime),
-        this.enc(run.stopTime),
-        run.exitCode,
-        run.triggerType,
-        jsonColumn(run.triggerData),
-        jsonColumn(run.runData),
-      ]);
+      await c.query(this.backend.insertFinishedSql(1), this.finishedParams(run));
       await c.query('DELETE FROM runs_running WHERE run_id = ?', [run.runId]);
+    });
+  }
+
+  private finishedParams(run: FinishedRun): unknown[] {
+    return [
+      run.jobName,
+      run.runId,
+      this.enc(run.scheduleTime),
+      this.enc(run.startTime),
+      this.enc(run.stopTime),
+      run.exitCode,
+      run.triggerType,
+      jsonColumn(run.triggerData),
+      jsonColumn(run.runData),
+    ];
+  }
+
+  async importFinished(runs: readonly FinishedRun[]): Promise<number> {
+    if (runs.length === 0) return 0;
+    return this.transaction('copying finished runs', async (c) => {
+      const n = await c.execute(this.backend.insertFinishedSql(runs.length), runs.flatMap((r) => this.finishedParams(r)));
+      await c.query(`DELETE FROM runs_running WHERE run_id IN (${runs.map(() => '?').join(', ')})`, runs.map((r) => r.runId));
+      return n;
+    });
+  }
+
+  async importRunning(runs: readonly RunningRun[]): Promise<number> {
+    return this.transaction('copying running runs', async (c) => {
+      let n = 0;
+      for (const run of runs) {
+        n += await c.execute(this.backend.insertRunningSql, [
+          run.jobName,
+          run.runId,
+          this.enc(run.scheduleTime),
+          this.enc(run.startTime),
+          run.triggerType,
+          jsonColumn(run.triggerData),
+          jsonColumn(run.runData),
+          run.runId,
+        ]);
+      }
+      return n;
     });
   }
 

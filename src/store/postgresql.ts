@@ -138,6 +138,10 @@ class PgConnection implements ServerConnection {
     const res = await this.client.query(numberPlaceholders(sql), params as unknown[]);
     return res.rows as Record<string, unknown>[];
   }
+  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const res = await this.client.query(numberPlaceholders(sql), params as unknown[]);
+    return res.rowCount ?? 0;
+  }
   async close(): Promise<void> {
     this.broken = true;
     await this.client.end();
@@ -186,8 +190,9 @@ export function postgresqlBackend(dsn: string): ServerBackend {
       SELECT ?, ?::uuid, ?::timestamp, ?::timestamp, ?, ?::json, ?::json
       WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?::uuid)
       ON CONFLICT (run_id) DO NOTHING`,
-    insertFinishedSql: `INSERT INTO runs (job_name, run_id, schedule_time, start_time, stop_time, exit_code, trigger_type, trigger_data, run_data)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+    insertFinishedSql: (rows) =>
+      `INSERT INTO runs (job_name, run_id, schedule_time, start_time, stop_time, exit_code, trigger_type, trigger_data, run_data)
+      VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (run_id) DO NOTHING`,
     decodeTime: parseUtc,
     isConnectionError: isPgConnectionError,
     scrub: (message) => scrubSecrets(message, [secret]),

@@ -126,7 +126,8 @@ export function differencesSql(dialect: SqlDialect, a: string, b: string): strin
 
 /** Keyset pages over runs in (stop_time, run_id) order. */
 export const PAGE_FIRST_SQL = `SELECT ${FINISHED_COLUMNS} FROM runs WHERE stop_time IS NOT NULL ORDER BY stop_time, run_id LIMIT ?`;
-export const PAGE_NEXT_SQL = `SELECT ${FINISHED_COLUMNS} FROM runs WHERE stop_time > ? OR (stop_time = ? AND run_id > ?) ORDER BY stop_time, run_id LIMIT ?`;
+// the leading `stop_time >= ?` lets every backend use the (stop_time, run_id) index for the range
+export const PAGE_NEXT_SQL = `SELECT ${FINISHED_COLUMNS} FROM runs WHERE stop_time >= ? AND (stop_time > ? OR run_id > ?) ORDER BY stop_time, run_id LIMIT ?`;
 export const PAGE_NULL_STOP_SQL = `SELECT ${FINISHED_COLUMNS} FROM runs WHERE stop_time IS NULL ORDER BY run_id`;
 
 /** Default page size of iterateFinished. */

@@ -238,6 +238,45 @@ export class SqliteStore implements RunStore {
     });
   }
 
+  async importFinished(runs: readonly FinishedRun[]): Promise<number> {
+    const insert = this.stmt(
+      `INSERT INTO runs (${FINISHED_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
+       WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)`,
+    );
+    const remove = this.stmt('DELETE FROM runs_running WHERE run_id = ?');
+    const tx = this.conn().transaction(() => {
+      let n = 0;
+      for (const run of runs) {
+        n += insert.run(
+          run.jobName,
+          run.runId,
+          run.scheduleTime,
+          run.startTime,
+          run.stopTime,
+          run.exitCode,
+          run.triggerType,
+          jsonColumn(run.triggerData),
+          jsonColumn(run.runData),
+          run.runId,
+        ).changes;
+        remove.run(run.runId);
+      }
+      return n;
+    });
+    return this.retry('copying finished runs', () => tx.immediate());
+  }
+
+  async importRunning(runs: readonly RunningRun[]): Promise<number> {
+    let n = 0;
+    for (const run of runs) {
+      const before = this.conn().prepare('SELECT total_changes() AS c').get() as { c: number };
+      await this.insertRunning(run);
+      const after = this.conn().prepare('SELECT total_changes() AS c').get() as { c: number };
+      n += after.c - before.c;
+    }
+    return n;
+  }
+
   async finishRun(run: FinishedRun): Promise<void> {
     const db = this.conn();
     const insert = this.stmt(

@@ -108,4 +108,11 @@ export interface RunStore {
   latencies(jobName: string): Promise<number[]>;
   /** Stream every finished run in (stop_time, run_id) order, in pages (for migration). */
   iterateFinished(pageSize?: number): AsyncIterable<FinishedRun[]>;
+  /**
+   * Bulk copy (dsari migrate): insert finished runs in one transaction, skipping run ids
+   * already in `runs`, and removing them from `runs_running`. Returns how many were inserted.
+   */
+  importFinished?(runs: readonly FinishedRun[]): Promise<number>;
+  /** Bulk copy of running runs, skipping run ids in either table. Returns how many were inserted. */
+  importRunning?(runs: readonly RunningRun[]): Promise<number>;
 }

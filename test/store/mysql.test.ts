@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { MYSQL_RUNS_DDL, MYSQL_RUNS_RUNNING_DDL, mysqlConnectionFromUri, mysqlStore } from '../../src/store/mysql.js';
+import { migrateTests } from './migrate-cases.js';
 import { outageTests } from './outage.js';
 import { mysqlAdmin, mysqlUnreachable, skipBecause, startMariadb, stopMariadb, testDbName } from './servers.js';
 import { finished, storeSuite } from './store-suite.js';
@@ -97,6 +98,26 @@ if (skipBecause(unreachable)) {
       }
     });
   });
+
+  migrateTests(
+    {
+      kind: 'mysql',
+      spec: `mysql://root@127.0.0.1:3306/${db}`,
+      count: () =>
+        mysqlAdmin(async (c) => {
+          const [a] = await c.query('SELECT count(*) AS n FROM runs');
+          const [b] = await c.query('SELECT count(*) AS n FROM runs_running');
+          return [Number((a as { n: number }[])[0]!.n), Number((b as { n: number }[])[0]!.n)];
+        }, db),
+      clear: () =>
+        mysqlAdmin(async (c) => {
+          await c.query('DELETE FROM runs');
+          await c.query('DELETE FROM runs_running');
+        }, db),
+    },
+    2_000,
+    { andBack: true },
+  );
 
   outageTests({
     kind: 'mysql',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { PG_RUNS_DDL, PG_RUNS_RUNNING_DDL, parseKeyValueDsn, pgClientConfig, postgresqlStore } from '../../src/store/postgresql.js';
+import { migrateTests } from './migrate-cases.js';
 import { outageTests } from './outage.js';
 import { pgAdmin, pgDsn, pgUnreachable, skipBecause, startPostgres, stopPostgres, testDbName } from './servers.js';
 import { finished, storeSuite } from './store-suite.js';
@@ -108,6 +109,22 @@ if (skipBecause(unreachable)) {
       }
     });
   });
+
+  migrateTests(
+    {
+      kind: 'postgresql',
+      spec: `host=127.0.0.1 port=5432 user=postgres dbname=${db}`,
+      count: () =>
+        pgAdmin(async (c) => {
+          const a = await c.query('SELECT count(*)::int AS n FROM runs');
+          const b = await c.query('SELECT count(*)::int AS n FROM runs_running');
+          return [(a.rows[0] as { n: number }).n, (b.rows[0] as { n: number }).n];
+        }, dsn),
+      clear: () => pgAdmin((c) => c.query('DELETE FROM runs; DELETE FROM runs_running'), dsn).then(() => undefined),
+    },
+    100_000,
+    { andBack: false },
+  );
 
   outageTests({
     kind: 'postgresql',
