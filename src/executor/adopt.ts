@@ -69,7 +69,7 @@ export function adoptRun(spec: AdoptRunSpec): AdoptedRun | null {
     pollTimer = clock.setTimer(check, pollMs);
   });
 
-  if (spec.maxExecution !== null && spec.maxExecution !== undefined) {
+  if (spec.maxExecution !== null && spec.maxExecution !== undefined && spec.maxExecution > 0) {
     const maxExecution = spec.maxExecution;
     const grace = spec.maxExecutionGrace ?? 60;
     // Measured from the recorded start: the time this run already had counts.

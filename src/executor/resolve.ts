@@ -44,6 +44,15 @@ export function findStartProblem(argv: readonly string[], env: Readonly<Record<s
   } catch (err) {
     return { exitCode: EXIT_CANNOT_EXECUTE, message: `working directory ${cwd} cannot be used: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
   }
+  const withNul = argv.findIndex((a) => a.includes('\0'));
+  if (withNul >= 0) {
+    return { exitCode: EXIT_CANNOT_EXECUTE, message: `argument ${withNul} of the command contains a NUL character` };
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (key.includes('\0') || value.includes('\0') || key.includes('=') || key === '') {
+      return { exitCode: EXIT_CANNOT_EXECUTE, message: `environment variable ${JSON.stringify(key)} cannot be passed to a process (empty name, "=" in the name, or a NUL character)` };
+    }
+  }
   const name = argv[0];
   if (name === undefined || name === '') {
     return { exitCode: EXIT_NOT_FOUND, message: 'the command is empty' };

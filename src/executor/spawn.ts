@@ -85,7 +85,7 @@ function notStarted(spec: StartRunSpec, runDir: string, startTime: number, probl
 export function startRun(spec: StartRunSpec): RunHandle {
   const clock = spec.clock ?? new SystemClock();
   const runDir = resolve(spec.runDir);
-  const cwd = spec.cwd ?? spec.env['PWD'] ?? runDir;
+  const cwd = resolve(runDir, spec.cwd ?? spec.env['PWD'] ?? runDir);
   const startTime = clock.now();
 
   let outFd: number;
@@ -116,6 +116,11 @@ export function startRun(spec: StartRunSpec): RunHandle {
       stdio: [inFd, outFd, outFd],
       detached: true,
     });
+  } catch (err) {
+    // Synchronous refusals (e.g. an argument Node will not pass): still a recorded run.
+    const handle = notStarted(spec, runDir, startTime, { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot start ${WRAPPER_SHELL}: ${(err as Error).message}` }, outFd);
+    closeSync(outFd);
+    return handle;
   } finally {
     closeSync(inFd);
   }
@@ -180,7 +185,8 @@ export function startRun(spec: StartRunSpec): RunHandle {
     child.once('exit', (code, signal) => finish(code, signal, null));
   });
 
-  if (terminator && pid !== null && spec.maxExecution !== null && spec.maxExecution !== undefined) {
+  // 0 means no limit, as in the original (`if not job.max_execution`).
+  if (terminator && pid !== null && spec.maxExecution !== null && spec.maxExecution !== undefined && spec.maxExecution > 0) {
     const maxExecution = spec.maxExecution;
     const grace = spec.maxExecutionGrace ?? 60;
     termTimer = clock.setTimer(() => {

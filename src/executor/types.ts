@@ -99,7 +99,7 @@ export interface StartRunSpec {
    * Working directory. @default `env.PWD` (buildRunEnvironment has already decided it), else runDir.
    */
   readonly cwd?: string;
-  /** `max_execution` in seconds; null/undefined = no limit. */
+  /** `max_execution` in seconds; null/undefined/0 = no limit (0 as in the original). */
   readonly maxExecution?: number | null;
   /** `max_execution_grace` in seconds. @default 60 */
   readonly maxExecutionGrace?: number;

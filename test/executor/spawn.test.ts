@@ -6,7 +6,7 @@ import { startRun } from '../../src/executor/spawn.js';
 import { readExitStatus } from '../../src/executor/status.js';
 import type { RunHandle, RunResult } from '../../src/executor/types.js';
 import { makeTempDir } from '../helpers/index.js';
-import { leftoverProcesses, prepareRun, program, track, waitForOutput } from './support.js';
+import { FakeClock, leftoverProcesses, prepareRun, program, track, waitForOutput } from './support.js';
 
 let tmp: ReturnType<typeof makeTempDir>;
 beforeEach(() => {
@@ -144,6 +144,23 @@ describe('startRun: the RunResult of each way a run ends', () => {
     expect(result.exitCode).toBe(126);
     expect(result.spawnError).toMatch(/^working directory .*gone cannot be used: ENOENT$/);
     expect(output(runDir)).toContain('working directory');
+  });
+
+  it('an argument or variable that cannot be passed to a process: 126, nothing thrown', async () => {
+    const nul = start('r-nul', ['echo', 'a\0b']);
+    expect(await nul.handle.exited).toMatchObject({ exitCode: 126, spawnError: 'argument 1 of the command contains a NUL character' });
+    const badKey = start('r-badkey', ['true'], { envExtra: { 'A=B': 'x' } });
+    expect((await badKey.handle.exited).spawnError).toMatch(/^environment variable "A=B" cannot be passed/);
+    expect(output(badKey.runDir)).toMatch(/^dsari: cannot start the run: environment variable "A=B"/);
+  });
+
+  it('max_execution 0 means no limit, as in the original', async () => {
+    const clock = new FakeClock();
+    const { runDir, env } = prepareRun(tmp.path, 'r-max0');
+    const handle = startRun({ argv: ['true'], env, runDir, clock, maxExecution: 0 });
+    track(handle.pid);
+    expect(clock.pending).toBe(0);
+    expect((await handle.exited).timedOut).toBe(false);
   });
 
   it('a missing RUN_DIR: 126 with the reason, nothing thrown', async () => {

@@ -82,6 +82,20 @@ describe('terminate()', () => {
     expect(events).toContainEqual({ type: 'escaped', pids: [escaped] });
   });
 
+  it('ends a command that itself left the group (setsid as the command), SIGKILL included', async () => {
+    const { runDir, env } = prepareRun(tmp.path, 'r-setsid-cmd');
+    const handle = startRun({ argv: ['setsid', 'sh', '-c', 'trap "" TERM; echo started; exec sleep 100000'], env, runDir });
+    track(handle.pid);
+    await waitForOutput(runDir, 'started');
+    const inRun = processesWithRunId('r-setsid-cmd').filter((p) => p.pid !== handle.pid);
+    expect(inRun).toHaveLength(1);
+    for (const p of inRun) track(p.pid);
+    expect(inRun[0]?.pgrp).not.toBe(handle.pid);
+    handle.terminate({ graceSeconds: 0.3 });
+    expect(await handle.exited).toMatchObject({ exitCode: 137, signal: 'SIGKILL', killed: true });
+    await gone(inRun[0]?.pid ?? 0, inRun[0]?.startTime ?? null);
+  });
+
   it('has no effect after the run ended', async () => {
     const { runDir, env } = prepareRun(tmp.path, 'r-after');
     const handle = startRun({ argv: ['true'], env, runDir });
