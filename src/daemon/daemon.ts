@@ -28,6 +28,8 @@ import type { PendingRun, StartDecision } from './types.js';
 export const MAX_SLEEP_MS = 60_000;
 /** A wall clock that moved back this much against the monotonic clock makes schedules recompute. */
 export const CLOCK_JUMP_SECONDS = 30;
+/** Database writes step aside this long before a run is due (they block the event loop). */
+export const WRITE_GUARD_MS = 30;
 /** How long shutdown keeps retrying to record runs before it writes them to the journal. */
 const SHUTDOWN_RECORD_MS = 10_000;
 
@@ -94,7 +96,7 @@ export class Daemon {
       newRunId: this.newRunId,
       ...(options.random ? { random: options.random } : {}),
     });
-    this.recorder = new RunRecorder(options.store, options.clock, options.log, this.dataDir);
+    this.recorder = new RunRecorder(options.store, options.clock, options.log, this.dataDir, () => this.holdOffMs());
     this.watcher = new TriggerWatcher({
       dataDir: this.dataDir,
       clock: options.clock,
@@ -102,7 +104,7 @@ export class Daemon {
       isKnownJob: (name) => this.core.jobs.has(name),
       parseContext: (mtime) => ({
         mtime,
-        localZone: options.time.localZone(),
+        localZone: this.zone(),
         parseDateTime: options.time.parseDateTime,
         isValidZone: options.time.isValidZone,
         identityViolations: (env) => options.executor.identityViolations(env),
@@ -112,6 +114,14 @@ export class Daemon {
       onReject: (info) => this.events.emit('triggerRejected', info),
       ...options.triggers,
     });
+  }
+
+  private hostZone: string | null = null;
+
+  /** The host's zone for naive trigger times, looked up once (it does not change while running). */
+  private zone(): string {
+    this.hostZone ??= this.options.time.localZone();
+    return this.hostZone;
   }
 
   private get log(): Logger {
@@ -266,6 +276,18 @@ export class Daemon {
     log.info(`${what}, created run for ${formatLocalTime(t.scheduleTime)}${replacing}`);
     this.events.emit('triggerAccepted', { jobName: t.jobName, runId: t.runId, scheduleTime: t.scheduleTime, replaced: out.replaced.map((r) => r.runId) });
     if (!restored) this.tick();
+  }
+
+  /**
+   * How long a database write should wait so that it does not block a start: from
+   * {@link WRITE_GUARD_MS} before a due time until just after it.
+   */
+  private holdOffMs(): number {
+    if (this.stopping) return 0;
+    const next = this.core.nextWakeup();
+    if (next === null) return 0;
+    const ms = (next - this.options.clock.now()) * 1000;
+    return ms > -1 && ms < WRITE_GUARD_MS ? Math.ceil(ms) + 2 : 0;
   }
 
   /** Starts whatever may start now and sets the timer for the next due time. */

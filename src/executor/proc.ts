@@ -134,3 +134,32 @@ export function processesWithRunId(runId: string): Array<{ pid: number; startTim
   }
   return out;
 }
+
+/** O_CLOEXEC in /proc/PID/fdinfo `flags:` (octal). */
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Our descriptors above 2 that a child would inherit: those without close-on-exec. Node opens
+ * everything close-on-exec, so these came from whoever started the daemon (a supervisor's pipe,
+ * a shell's extra descriptor). The original closed fds 3–1023 in each run; startRun covers these
+ * with /dev/null so that a run never holds them open.
+ */
+export function inheritableDescriptors(): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc/self/fd');
+  } catch {
+    // No /proc: nothing can be found.
+    return [];
+  }
+  const out: number[] = [];
+  for (const name of names) {
+    const fd = Number(name);
+    if (!Number.isInteger(fd) || fd <= 2) continue;
+    const info = readProcFile(`/proc/self/fdinfo/${fd}`);
+    if (info === null) continue; // closed meanwhile (e.g. the descriptor readdir itself used)
+    const match = /^flags:\s*([0-7]+)$/m.exec(info.toString('latin1'));
+    if (match?.[1] !== undefined && (parseInt(match[1], 8) & O_CLOEXEC) === 0) out.push(fd);
+  }
+  return out.sort((a, b) => a - b);
+}

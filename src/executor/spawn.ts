@@ -9,7 +9,7 @@ import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:
 import { join, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { SystemClock } from '../clock.js';
-import { processStartTime } from './proc.js';
+import { inheritableDescriptors, processStartTime } from './proc.js';
 import { findStartProblem, type StartProblem } from './resolve.js';
 import { wrapperArgs } from './status.js';
 import { RunTerminator } from './terminate.js';
@@ -44,6 +44,23 @@ function writeStatusFile(runDir: string, status: number): void {
   } catch {
     // RUN_DIR unusable: the status is in the result the daemon records anyway.
   }
+}
+
+/** Highest descriptor we cover; anything above is left alone (the original closed up to 1023). */
+const MAX_COVERED_FD = 4096;
+
+/**
+ * stdin, stdout, stderr — plus /dev/null over every descriptor the daemon inherited without
+ * close-on-exec, so that the run does not keep a supervisor's pipe (or anything else) open.
+ */
+function stdioFor(inFd: number, outFd: number): Array<number | 'ignore'> {
+  const stdio: Array<number | 'ignore'> = [inFd, outFd, outFd];
+  for (const fd of inheritableDescriptors()) {
+    if (fd > MAX_COVERED_FD || fd === inFd || fd === outFd) continue;
+    while (stdio.length < fd) stdio.push('ignore');
+    stdio[fd] = inFd;
+  }
+  return stdio;
 }
 
 /** A run that could not be started: recorded with the problem written into output.txt. */
@@ -113,7 +130,7 @@ export function startRun(spec: StartRunSpec): RunHandle {
     child = spawn(WRAPPER_SHELL, wrapperArgs(runDir, spec.argv), {
       cwd,
       env: { ...spec.env },
-      stdio: [inFd, outFd, outFd],
+      stdio: stdioFor(inFd, outFd),
       detached: true,
     });
   } catch (err) {

@@ -31,8 +31,13 @@ export const ALIASES: Readonly<Record<string, string>> = {
 
 /** How far ahead a fire time is searched: a leap day can be 8 years away. */
 const SEARCH_LIMIT = 12 * 366 * 86_400;
-/** How far a zone segment's ends are looked for in one step. */
-const SEGMENT_HORIZON = 400 * 86_400;
+/**
+ * How far a zone segment's start is looked for: only a gap just before the searched time matters,
+ * and no gap is longer than a day (Samoa skipped 2011-12-30).
+ */
+const SEGMENT_BACK = 2 * 86_400;
+/** How far a zone segment's end is looked for in one step. */
+const SEGMENT_AHEAD = 400 * 86_400;
 
 const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -73,9 +78,10 @@ interface Tables {
 
 function nextTable(values: readonly number[], size: number): Int8Array {
   const t = new Int8Array(size + 1).fill(-1);
+  for (const v of values) t[v] = v;
   let next = -1;
   for (let v = size - 1; v >= 0; v--) {
-    if (values.includes(v)) next = v;
+    if (t[v] === v) next = v;
     t[v] = next;
   }
   return t;
@@ -207,7 +213,7 @@ export class CronSchedule implements Schedule {
     let s = Math.floor(after) + 1;
     const limit = s + SEARCH_LIMIT;
     while (s <= limit) {
-      const seg = this.zone.segmentAt(s, SEGMENT_HORIZON);
+      const seg = this.zone.segmentAt(s, SEGMENT_BACK, SEGMENT_AHEAD);
       const o = seg.offset;
       const prev = seg.previousOffset;
       let best = Infinity;

@@ -18,12 +18,21 @@ export function isValidZone(zone: string): boolean {
   }
 }
 
+let cachedZone: { tz: string | undefined; zone: string } | undefined;
+
 /**
  * The host's IANA zone name: `TZ` when it names a zone (a leading ":" is ignored), else what
- * Intl reports, else "UTC".
+ * Intl reports, else "UTC". Cached until `TZ` changes.
  */
 export function localZone(): string {
   const tz = process.env['TZ'];
+  if (cachedZone !== undefined && cachedZone.tz === tz) return cachedZone.zone;
+  const zone = findLocalZone(tz);
+  cachedZone = { tz, zone };
+  return zone;
+}
+
+function findLocalZone(tz: string | undefined): string {
   if (tz !== undefined && tz !== '') {
     const name = tz.startsWith(':') ? tz.slice(1) : tz;
     if (isValidZone(name)) return name;

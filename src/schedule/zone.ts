@@ -21,7 +21,6 @@ export function zoneFormatter(zone: string): Intl.DateTimeFormat {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
-      era: 'short',
       year: 'numeric',
       month: 'numeric',
       day: 'numeric',
@@ -34,26 +33,18 @@ export function zoneFormatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+const NUMERIC = /^(\d+)\/(\d+)\/(\d+),? (\d+):(\d+):(\d+)$/;
+
 /** Wall seconds of the whole-second instant `t` in `zone`, straight from Intl. */
 function wallOf(t: number, zone: string): number {
-  const parts = zoneFormatter(zone).formatToParts(new Date(t * 1000));
-  let y = 0, mo = 1, d = 1, h = 0, mi = 0, s = 0, bc = false;
-  for (const p of parts) {
-    switch (p.type) {
-      case 'year': y = Number(p.value); break;
-      case 'month': mo = Number(p.value); break;
-      case 'day': d = Number(p.value); break;
-      case 'hour': h = Number(p.value); break;
-      case 'minute': mi = Number(p.value); break;
-      case 'second': s = Number(p.value); break;
-      case 'era': bc = p.value.startsWith('B'); break;
-      default: break;
-    }
-  }
-  if (bc) y = 1 - y;
+  // format() and a regular expression: several times faster than formatToParts().
+  const text = zoneFormatter(zone).format(new Date(t * 1000));
+  const m = NUMERIC.exec(text);
+  if (m === null) throw new RangeError(`unexpected Intl date format "${text}" for zone ${zone}`);
+  const [, mo, d, y, h, mi, s] = m;
   const date = new Date(0);
-  date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi, s, 0);
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s), 0);
   return date.getTime() / 1000;
 }
 
@@ -171,18 +162,19 @@ export class ZoneModel {
   }
 
   /**
-   * The constant-offset stretch containing the whole-second instant `t`, its ends searched at
-   * most `horizon` seconds away (a farther end is reported as that bound, with no offset change).
+   * The constant-offset stretch containing the whole-second instant `t`, its start searched at
+   * most `back` seconds before, its end at most `ahead` seconds after (a farther end is reported
+   * as that bound, with no offset change there).
    */
-  segmentAt(t: number, horizon: number): Segment {
+  segmentAt(t: number, back: number, ahead: number): Segment {
     const offset = this.offsetAt(t);
-    const back = this.transitionAtOrBefore(t, horizon);
-    const ahead = this.transitionAfter(t, horizon);
+    const before = this.transitionAtOrBefore(t, back);
+    const after = this.transitionAfter(t, ahead);
     return {
-      from: back === undefined ? t - horizon : back.at,
-      to: ahead === undefined ? t + horizon + 1 : ahead.at,
+      from: before === undefined ? t - back : before.at,
+      to: after === undefined ? t + ahead + 1 : after.at,
       offset,
-      previousOffset: back === undefined ? offset : back.before,
+      previousOffset: before === undefined ? offset : before.before,
     };
   }
 
@@ -202,7 +194,7 @@ export class ZoneModel {
     instants.sort((a, b) => a - b);
     if (instants.length > 0) return { instants, gapEnd: NaN, offsetBefore: NaN };
     const offsetBefore = this.offsetAt(guess - 86_400);
-    const gapEnd = this.segmentAt(wall - offsetBefore, 2 * 86_400).from;
+    const gapEnd = this.segmentAt(wall - offsetBefore, 2 * 86_400, 0).from;
     return { instants, gapEnd, offsetBefore };
   }
 

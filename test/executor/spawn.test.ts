@@ -1,11 +1,13 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/executor/proc.js';
 import { startRun } from '../../src/executor/spawn.js';
 import { readExitStatus } from '../../src/executor/status.js';
 import type { RunHandle, RunResult } from '../../src/executor/types.js';
-import { makeTempDir } from '../helpers/index.js';
+import { ROOT, makeTempDir } from '../helpers/index.js';
 import { FakeClock, leftoverProcesses, prepareRun, program, track, waitForOutput } from './support.js';
 
 let tmp: ReturnType<typeof makeTempDir>;
@@ -201,6 +203,33 @@ describe('startRun: what the process gets', () => {
     const other = start('r-stdin-pwd', [program('read-stdin')], { envExtra: { PWD: tmp.path } });
     await other.handle.exited;
     expect(output(other.runDir)).toBe(`stdin-bytes=0\ncwd=${tmp.path}\n`);
+  });
+
+  it('no descriptor the daemon inherited stays open in the run: each is /dev/null there', async () => {
+    // A daemon that inherited a pipe on fd 200 without close-on-exec (as from a supervisor)
+    // starts a run. Runs the built dist/ (npm test builds first) in a separate Node process.
+    const { runDir, env } = prepareRun(tmp.path, 'r-fds');
+    const entry = pathToFileURL(join(ROOT, 'dist', 'executor', 'index.js')).href;
+    const script = [
+      `import { startRun } from ${JSON.stringify(entry)};`,
+      "const argv = ['sh', '-c', 'ls -l /proc/$$/fd'];",
+      'const r = await startRun({ argv, env: JSON.parse(process.argv[1]), runDir: process.argv[2] }).exited;',
+      'process.exitCode = r.exitCode;',
+    ].join('\n');
+    const child = spawn('bash', ['-c', 'exec "$0" --input-type=module -e "$1" "$2" "$3" 200>&3 3>&-', process.execPath, script, JSON.stringify(env), runDir], {
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+    });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    const fds = Object.fromEntries(
+      output(runDir)
+        .split('\n')
+        .filter((l) => l.includes(' -> '))
+        .map((l) => /([0-9]+) -> (.*)$/.exec(l)?.slice(1) ?? []),
+    );
+    expect(fds['1']).toBe(join(runDir, 'output.txt'));
+    expect(fds['200']).toBe('/dev/null');
+    for (const [fd, target] of Object.entries(fds)) if (Number(fd) > 2) expect(target).toBe('/dev/null');
   });
 
   it('stdout and stderr interleaved in one file, appended to what is there', async () => {

@@ -4,7 +4,7 @@ import { runCli } from '../helpers/index.js';
 
 const base = ['schedule', '--job', 'hello', '--timezone', 'UTC', '--from', '2020-01-01T00:00:00'];
 
-describe('dsari schedule', () => {
+describe.concurrent('dsari schedule', () => {
   it('prints the next five times, one per line, with offset and milliseconds', async () => {
     const r = await runCli('dsari', [...base, 'H * * * *']);
     expect(r.stderr).toBe('');
