@@ -4,12 +4,12 @@
  * quotes a backslash only escapes `"` and `\`; outside quotes a backslash escapes any character.
  * Nothing is expanded and no shell ever sees the string.
  */
+import { DsariError } from '../errors.js';
 
 /** Why a command string cannot be split; the caller adds file/job/key. */
-export class CommandSplitError extends Error {
+export class CommandSplitError extends DsariError {
   constructor(message: string) {
-    super(message);
-    this.name = 'CommandSplitError';
+    super('E_COMMAND', message);
   }
 }
 

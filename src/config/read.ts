@@ -63,6 +63,7 @@ function parseYaml(text: string, label: string, warnings: string[]): unknown {
   try {
     value = jsyaml.load(text, { schema: PYYAML_SCHEMA });
   } catch (err) {
+    if (err instanceof RangeError) throw tooDeep(label, err);
     if (!(err instanceof jsyaml.YAMLException)) throw err;
     if (!err.reason.startsWith('duplicated mapping key')) {
       throw new ConfigError(`${label}: ${position(err.mark)}YAML syntax error: ${err.reason}`, { file: label }, { cause: err });
@@ -72,11 +73,12 @@ function parseYaml(text: string, label: string, warnings: string[]): unknown {
     try {
       value = jsyaml.load(text, { schema: PYYAML_SCHEMA, json: true });
     } catch (again) {
+      if (again instanceof RangeError) throw tooDeep(label, again);
       if (!(again instanceof jsyaml.YAMLException)) throw again;
       throw new ConfigError(`${label}: ${position(again.mark)}YAML syntax error: ${again.reason}`, { file: label }, { cause: again });
     }
   }
-  return toPlain(value);
+  return cleanYaml(value, label);
 }
 
 function position(mark: { line: number; column: number } | undefined): string {
@@ -116,35 +118,59 @@ function parseJson(text: string, label: string): unknown {
   }
 }
 
+/** Most values (counting every alias use) and deepest nesting a YAML configuration may have. */
+const MAX_YAML_VALUES = 1_000_000;
+const MAX_YAML_DEPTH = 1000;
+
+function tooDeep(label: string, cause: unknown): ConfigError {
+  return new ConfigError(`${label}: YAML nested too deeply to read`, { file: label }, cause === undefined ? {} : { cause });
+}
+
 /**
  * Turns the parser's fresh output into plain values in place (it is ours alone): integral floats
- * become numbers and are marked (see values.ts). Shared sub-trees (YAML aliases) are walked once.
+ * become numbers and are marked (see values.ts). Values shared through YAML aliases are walked
+ * once, but counted at every use, so that a "billion laughs" document is refused here instead of
+ * exploding later in whatever copies the raw configuration (`config dump --raw`).
  */
-function toPlain(value: unknown, seen = new Set<object>()): unknown {
+function cleanYaml(value: unknown, label: string): unknown {
+  const sizes = new Map<object, number>();
+  const walk = (node: unknown, depth: number): number => {
+    if (node === null || typeof node !== 'object') return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (depth > MAX_YAML_DEPTH) throw tooDeep(label, undefined);
+    sizes.set(node, 1); // provisional: a cycle counts once
+    let size = 1;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const v: unknown = node[i];
+        if (v instanceof IntegralFloat) {
+          node[i] = v.value;
+          markFloat(node, i);
+          size += 1;
+        } else {
+          size += walk(v, depth + 1);
+        }
+      }
+    } else if (isMapping(node)) {
+      for (const k in node) {
+        const v = node[k];
+        if (v instanceof IntegralFloat) {
+          node[k] = v.value;
+          markFloat(node, k);
+          size += 1;
+        } else {
+          size += walk(v, depth + 1);
+        }
+      }
+    }
+    if (size > MAX_YAML_VALUES) {
+      throw new ConfigError(`${label}: YAML expands to more than ${MAX_YAML_VALUES} values (too many aliases?)`, { file: label });
+    }
+    sizes.set(node, size);
+    return size;
+  };
   if (value instanceof IntegralFloat) return value.value;
-  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
-  if (Array.isArray(value)) {
-    seen.add(value);
-    for (let i = 0; i < value.length; i++) {
-      const v: unknown = value[i];
-      if (v instanceof IntegralFloat) {
-        value[i] = v.value;
-        markFloat(value, i);
-      } else if (v !== null && typeof v === 'object') {
-        toPlain(v, seen);
-      }
-    }
-  } else if (isMapping(value)) {
-    seen.add(value);
-    for (const k in value) {
-      const v = value[k];
-      if (v instanceof IntegralFloat) {
-        value[k] = v.value;
-        markFloat(value, k);
-      } else if (v !== null && typeof v === 'object') {
-        toPlain(v, seen);
-      }
-    }
-  }
+  walk(value, 0);
   return value;
 }

@@ -5,7 +5,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import type { EpochSeconds } from '../clock.js';
-import { errorMessage } from '../errors.js';
+import { DsariError, errorMessage } from '../errors.js';
 import type { JsonObject } from '../store/types.js';
 
 export type TriggerFileKind = 'json' | 'yaml';
@@ -32,14 +32,28 @@ export interface ParsedTrigger {
 }
 
 /** Why a trigger cannot be accepted. `incomplete` marks failures a writer still writing can cause. */
-export class TriggerContentError extends Error {
+export class TriggerContentError extends DsariError {
   constructor(
     message: string,
     readonly incomplete: boolean,
   ) {
-    super(message);
-    this.name = 'TriggerContentError';
+    super('E_TRIGGER', message);
   }
+}
+
+/** Deepest nesting of lists and mappings a trigger may have (deeper data could not be stored). */
+export const MAX_TRIGGER_DEPTH = 64;
+
+/** True when `value` nests lists/mappings deeper than `limit` (checked without recursion). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {
@@ -114,6 +128,9 @@ export function parseTriggerContent(text: string, kind: TriggerFileKind): unknow
  */
 export function readTrigger(text: string, kind: TriggerFileKind, ctx: TriggerParseContext): ParsedTrigger {
   const content = parseTriggerContent(text, kind);
+  if (nestedDeeperThan(content, MAX_TRIGGER_DEPTH)) {
+    throw new TriggerContentError(`the trigger nests lists or mappings more than ${MAX_TRIGGER_DEPTH} levels deep`, false);
+  }
   if (!isMapping(content)) {
     throw new TriggerContentError(`the trigger must be a mapping, not ${describe(content)}`, content === null || content === undefined);
   }

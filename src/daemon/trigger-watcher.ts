@@ -8,7 +8,7 @@
  * writing) is given a short while before it is judged.
  */
 import { randomBytes } from 'node:crypto';
-import { type FSWatcher, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, type FSWatcher, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, EpochSeconds, TimerHandle } from '../clock.js';
 import { errorMessage } from '../errors.js';
@@ -248,7 +248,8 @@ export class TriggerWatcher {
     for (const k of KINDS) {
       const p = join(dir, `trigger.${k}`);
       try {
-        st = statSync(p);
+        // lstat: a symlink named trigger.* is judged as itself (rejected), never followed.
+        st = lstatSync(p);
       } catch (err) {
         void err; // No such trigger file.
         continue;
@@ -270,8 +271,15 @@ export class TriggerWatcher {
     }
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
-      const after = statSync(file);
+      const read = readRegularFile(file);
+      if (read === null) {
+        return this.rejectUnlessStuck(jobName, file, kind, st.mtimeMs, 'not a regular file');
+      }
+      if (read.text === null) {
+        return this.rejectUnlessStuck(jobName, file, kind, st.mtimeMs, 'the file is not valid UTF-8 text');
+      }
+      text = read.text;
+      const after = lstatSync(file);
       if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
         this.noteUnsettled(file, after.size, after.mtimeMs);
         this.retryLater(jobName);
@@ -333,5 +341,34 @@ export class TriggerWatcher {
     }
     this.stuck.delete(file);
     return true;
+  }
+}
+
+/**
+ * Reads a trigger file without following a symlink and without blocking on a FIFO or device
+ * put there after it was looked at: opened with O_NOFOLLOW | O_NONBLOCK and checked on the open
+ * descriptor. Null when it is not a regular file; `text` null when it is not valid UTF-8.
+ * @throws the file-system error (ENOENT when it went away, ELOOP for a symlink)
+ */
+function readRegularFile(file: string): { text: string | null } | null {
+  const fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return null;
+    const buf = Buffer.alloc(Math.min(st.size, MAX_TRIGGER_BYTES) + 1);
+    let len = 0;
+    while (len < buf.length) {
+      const n = readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+    }
+    try {
+      return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, len)) };
+    } catch (err) {
+      void err; // Not UTF-8: the caller rejects the file with that reason.
+      return { text: null };
+    }
+  } finally {
+    closeSync(fd);
   }
 }

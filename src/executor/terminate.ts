@@ -59,6 +59,8 @@ export class RunTerminator {
     if (!this.termSent) {
       this.termSent = true;
       this.signalRun('SIGTERM');
+      // A stopped process would hold SIGTERM pending forever; let it run to handle it (as systemd does).
+      this.signalRun('SIGCONT');
     }
     if (graceSeconds === null || this.killSent) return;
     const grace = Math.max(0, graceSeconds);

@@ -152,8 +152,8 @@ export class MetricsCollector {
       count: s.runCount,
       durationSum: s.durationSum,
       latencySum: s.latencySum,
-      durations: Float64Array.from(await this.store.durations(job)).sort(),
-      latencies: Float64Array.from(await this.store.latencies(job)).sort(),
+      durations: Float64Array.from(await this.store.durations(job)),
+      latencies: Float64Array.from(await this.store.latencies(job)),
     };
     this.values.set(job, full);
     return full;

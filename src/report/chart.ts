@@ -11,11 +11,11 @@ import type { RunView } from './model.js';
 export const CHART_MAX_RUNS = 120;
 
 const WIDTH = 800;
-const HEIGHT = 220;
+const HEIGHT = 240;
 const LEFT = 78;
 const RIGHT = 8;
-const TOP = 12;
-const BOTTOM = 34;
+const TOP = 24;
+const BOTTOM = 42;
 
 // Axis maxima that read well as durations (seconds): 1 s … 30 s, 1 min … 30 min, 1 h … 1 d …
 const NICE_STEPS = [
@@ -71,11 +71,11 @@ export function durationChartSvg(runs: readonly RunView[], jobUrlPrefix = ''): s
   const last = finished[finished.length - 1];
   if (first !== undefined && last !== undefined) {
     parts.push(
-      `<text class="axis" x="${LEFT}" y="${HEIGHT - 12}" text-anchor="start">${escapeHtml(absoluteTime(first.start_time.epoch))}</text>`,
+      `<text class="axis" x="${LEFT}" y="${HEIGHT - 10}" text-anchor="start">${escapeHtml(absoluteTime(first.start_time.epoch))}</text>`,
     );
     if (finished.length > 1) {
       parts.push(
-        `<text class="axis" x="${WIDTH - RIGHT}" y="${HEIGHT - 12}" text-anchor="end">${escapeHtml(absoluteTime(last.start_time.epoch))}</text>`,
+        `<text class="axis" x="${WIDTH - RIGHT}" y="${HEIGHT - 10}" text-anchor="end">${escapeHtml(absoluteTime(last.start_time.epoch))}</text>`,
       );
     }
   }

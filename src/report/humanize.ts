@@ -47,14 +47,37 @@ export function relativeTime(time: EpochSeconds | null | undefined, now: EpochSe
   return 'just now';
 }
 
+/** UTC calendar fields of an epoch second (civil-from-days; much faster than Date formatting). */
+function utcFields(secs: number): [number, number, number, number, number, number] {
+  const days = Math.floor(secs / 86_400);
+  const sod = secs - days * 86_400;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return [y, m, d, Math.floor(sod / 3600), Math.floor((sod % 3600) / 60), sod % 60];
+}
+
+const p2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+const p4 = (n: number): string => (n >= 1000 ? String(n) : String(n).padStart(4, '0'));
+
 /** Absolute UTC time: "2026-11-30 04:16:32 UTC". */
 export function absoluteTime(time: EpochSeconds | null | undefined): string {
   if (time === null || time === undefined || !Number.isFinite(time)) return '';
-  return `${new Date(Math.floor(time) * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  const [y, mo, d, h, mi, s] = utcFields(Math.floor(time));
+  return `${p4(y)}-${p2(mo)}-${p2(d)} ${p2(h)}:${p2(mi)}:${p2(s)} UTC`;
 }
 
 /** ISO 8601 for `<time datetime>`: "2026-11-30T04:16:32.123Z". */
 export function isoTime(time: EpochSeconds | null | undefined): string {
   if (time === null || time === undefined || !Number.isFinite(time)) return '';
-  return new Date(Math.round(time * 1000)).toISOString();
+  const ms = Math.round(time * 1000);
+  const whole = Math.floor(ms / 1000);
+  const [y, mo, d, h, mi, s] = utcFields(whole);
+  return `${p4(y)}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(s)}.${String(ms - whole * 1000).padStart(3, '0')}Z`;
 }

@@ -4,7 +4,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gzip, gzipSync } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
 
 /** File name of a page in its directory: `index.html` or `index.html.gz`. */
 export function pageFileName(gz: boolean): string {
@@ -31,10 +35,24 @@ export function writeFileAtomic(path: string, content: string | Buffer): void {
   renameSync(tmp, path);
 }
 
-/** Writes the page for `dir`; returns its path. */
+/**
+ * Writes the page for `dir` atomically (index and job pages, rewritten while a web server may
+ * serve them); returns its path.
+ */
 export function writePage(dir: string, html: string, gz: boolean): string {
   const path = pagePath(dir, gz);
   writeFileAtomic(path, gz ? gzipSync(Buffer.from(html, 'utf8')) : html);
+  return path;
+}
+
+/**
+ * Writes a run page (written once) directly, without a temp file, asynchronously so that many
+ * writes overlap with rendering; returns its path.
+ */
+export async function writePageAsync(dir: string, html: string, gz: boolean): Promise<string> {
+  const path = pagePath(dir, gz);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path, gz ? await gzipAsync(Buffer.from(html, 'utf8')) : html);
   return path;
 }
 

@@ -7,15 +7,16 @@
  * written, then its job page and the index. Without a usable state file, a run page is written
  * when it does not exist yet (the original's rule). `regenerate` writes everything.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { Config } from '../config/types.js';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RunRecord, RunStore } from '../store/types.js';
 import { CHART_MAX_RUNS, durationChartSvg } from './chart.js';
 import { type JobView, type RunView, applySummary, attachOutput, jobView, runView } from './model.js';
-import { pageExists, writeIfChanged, writePage } from './page-files.js';
+import { readRunOutputIfExists } from './output.js';
+import { pageExists, writeIfChanged, writePage, writePageAsync } from './page-files.js';
 import { type JobRenderState, type RenderState, emptyState, readState, writeState } from './state.js';
 import { type PageTemplates, builtinTemplateDir, loadTemplates } from './template-env.js';
 
@@ -35,7 +36,7 @@ export interface RenderOptions {
   /** Render time, epoch seconds. @default Date.now() / 1000 */
   readonly now?: number;
   /** Reads a run's output (null if it has none). @default output.txt / .gz / .xz in RUN_DIR */
-  readonly readOutput?: (jobName: string, runId: string) => string | null;
+  readonly readOutput?: (jobName: string, runId: string) => Promise<string | null> | string | null;
 }
 
 export interface RenderResult {
@@ -47,16 +48,41 @@ export interface RenderResult {
 }
 
 /**
- * A run's output from RUN_DIR/output.txt (or .gz), decoded as UTF-8 with replacement
- * characters for invalid bytes; null when there is none.
- * TODO(report): replace with the info area's shared reader (adds .xz) once it lands.
+ * A run's output (output.txt, .gz or .xz), decoded as UTF-8 with replacement characters for
+ * invalid bytes; null when there is none. An output that cannot be read is logged and shown as
+ * a note instead: one bad file must not stop the report.
  */
-function readOutputText(runDir: string): string | null {
-  const plain = join(runDir, 'output.txt');
-  const decoder = new TextDecoder('utf-8', { fatal: false });
-  if (existsSync(plain)) return decoder.decode(readFileSync(plain));
-  if (existsSync(`${plain}.gz`)) return decoder.decode(gunzipSync(readFileSync(`${plain}.gz`)));
-  return null;
+async function readOutputText(runDir: string, log: Logger): Promise<string | null> {
+  try {
+    const bytes = await readRunOutputIfExists(runDir);
+    return bytes === null ? null : new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  } catch (err) {
+    log.warning(`${runDir}: output cannot be read: ${errorMessage(err)}`);
+    return `[dsari-render: the output of this run cannot be read: ${errorMessage(err)}]`;
+  }
+}
+
+/** File operations in flight while run pages render: libuv's threads do them meanwhile. */
+const IO_CONCURRENCY = 16;
+
+/** Renders (`render`) and writes the pages of `runs`, several files in flight at a time. */
+async function writeRunPages(
+  runs: readonly RunView[],
+  jobDir: string,
+  gz: boolean,
+  render: (run: RunView) => Promise<string>,
+  written: string[],
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < runs.length) {
+      const run = runs[next++];
+      if (run === undefined) return;
+      const html = await render(run);
+      written.push(await writePageAsync(join(jobDir, run.id), html, gz));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IO_CONCURRENCY, runs.length) }, worker));
 }
 
 function stopTimeOf(run: RunRecord): number {
@@ -91,7 +117,7 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
   const now = options.now ?? Date.now() / 1000;
   const gz = config.reportHtmlGz;
   const htmlDir = join(config.dataDir, 'html');
-  const readOutput = options.readOutput ?? ((job: string, id: string) => readOutputText(join(config.dataDir, 'runs', job, id)));
+  const readOutput = options.readOutput ?? ((job: string, id: string) => readOutputText(join(config.dataDir, 'runs', job, id), log));
   const templates: PageTemplates = loadTemplates({ templateDir: config.templateDir, now });
 
   const written: string[] = [];
@@ -142,15 +168,15 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
     records.sort((a, b) => stopTimeOf(b) - stopTimeOf(a));
     const runViews = records.map((r) => runView(r, view));
     const toWrite = regenerate ? runViews : runsToWrite(runViews, prev, jobDir, gz);
-    for (const run of toWrite) {
-      attachOutput(run, readOutput(job.name, run.id), config.reportRunOutputStart, config.reportRunOutputEnd);
+    await writeRunPages(toWrite, jobDir, gz, async (run) => {
+      attachOutput(run, await readOutput(job.name, run.id), config.reportRunOutputStart, config.reportRunOutputEnd);
       const html = templates.render('run.html', runContext(run));
-      written.push(writePage(join(jobDir, run.id), html, gz));
-      log.debug(`Wrote ${job.name}/${run.id}`);
       run.output = null;
       run.output_html = '';
-      runPages++;
-    }
+      return html;
+    }, written);
+    runPages += toWrite.length;
+    if (toWrite.length > 0) log.debug(`Wrote ${toWrite.length} run page(s) of ${job.name}`);
     // Without a record of the last render, an existing job page is only rewritten when one of
     // its runs got a page now (as the original decides).
     if (!regenerate && prev === undefined && toWrite.length === 0 && pageExists(jobDir, gz)) continue;

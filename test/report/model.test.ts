@@ -140,3 +140,18 @@ describe('duration chart', () => {
     expect(niceCeiling(86400 * 3)).toBe(86400 * 4);
   });
 });
+
+describe('time formatting matches Date', () => {
+  it('absoluteTime and isoTime agree with toISOString over a wide range (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { isoTime } = await import('../../src/report/humanize.js');
+    fc.assert(
+      fc.property(fc.double({ min: -2e9, max: 2e10, noNaN: true }), (t) => {
+        const iso = new Date(Math.round(t * 1000)).toISOString();
+        expect(isoTime(t)).toBe(iso);
+        expect(absoluteTime(t)).toBe(`${new Date(Math.floor(t) * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

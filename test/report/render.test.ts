@@ -3,7 +3,8 @@
  * The renderer in-process, through the real SQLite store, on a database file created with the
  * original's exact schema and rows as the original writes them (JSON text, float epoch times).
  */
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -164,6 +165,23 @@ describe('renderReports', () => {
     writeRuns(dataDir, [{ job: 'build', id: runId(1), start: NOW - 10, stop: NOW - 5, output: 'from gzip\n', gzipOutput: true }]);
     await render(config(dataDir, [job('build')]));
     expect(read(`build/${runId(1)}/index.html`)).toContain('from gzip');
+  });
+
+  it('reads xz-compressed output, and shows a note for output that cannot be read', async () => {
+    writeRuns(dataDir, [
+      { job: 'build', id: runId(1), start: NOW - 10, stop: NOW - 5 },
+      { job: 'build', id: runId(2), start: NOW - 4, stop: NOW - 3 },
+    ]);
+    const dir1 = join(dataDir, 'runs', 'build', runId(1));
+    mkdirSync(dir1, { recursive: true });
+    writeFileSync(join(dir1, 'output.txt.xz'), execFileSync('xz', ['-c'], { input: 'from xz <x>\n' }));
+    const dir2 = join(dataDir, 'runs', 'build', runId(2));
+    mkdirSync(dir2, { recursive: true });
+    writeFileSync(join(dir2, 'output.txt.gz'), 'this is not gzip');
+    const r = await render(config(dataDir, [job('build')]));
+    expect(r.runPages).toBe(2);
+    expect(read(`build/${runId(1)}/index.html`)).toContain('from xz &lt;x&gt;');
+    expect(read(`build/${runId(2)}/index.html`)).toMatch(/\[dsari-render: the output of this run cannot be read: .+\]/);
   });
 
   it('limits output to report_run_output_start/end with a [...] marker', async () => {

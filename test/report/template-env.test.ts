@@ -90,3 +90,40 @@ describe('Python string methods', () => {
     expect(loadTemplates({ templateDir: dir, now: NOW }).render('index.html', { s: ' Ab c ' })).toBe(out);
   });
 });
+
+describe('problems found before rendering', () => {
+  function loadError(files: Record<string, string>): TemplateError {
+    const dir = templateDir(files);
+    try {
+      loadTemplates({ templateDir: dir, now: NOW });
+    } catch (e) {
+      if (e instanceof TemplateError) return e;
+      throw e;
+    }
+    throw new Error('expected a TemplateError');
+  }
+
+  it.each([
+    [{ 'run.html': 'a\n{% if x %}\nunclosed\n' }, 'run.html', 3, /end of file/],
+    [{ 'index.html': 'a\nb {{ x | nosuchfilter }}' }, 'index.html', 2, /unknown filter "nosuchfilter"/],
+    [{ 'job.html': '\n\n{% extends "nope.html" %}' }, 'job.html', 3, /template "nope.html" not found/],
+    [{ 'job.html': '{% include "part.html" %}', 'part.html': '\n{{ x | bad }}' }, 'part.html', 2, /unknown filter "bad"/],
+  ])('%j', (files, file, line, message) => {
+    const err = loadError(files);
+    expect(err.file.endsWith(`/${file}`)).toBe(true);
+    expect(err.line).toBe(line);
+    expect(err.message).toMatch(message);
+  });
+
+  it('include ignore missing and known filters are fine', () => {
+    const dir = templateDir({ 'job.html': '{% include "gone.html" ignore missing %}{{ x | upper | duration | ansi | safe }}' });
+    expect(() => loadTemplates({ templateDir: dir, now: NOW })).not.toThrow();
+  });
+});
+
+describe('errors in templates that pages include', () => {
+  it('a syntax error in an included template names that template', () => {
+    const dir = templateDir({ 'run.html': '{% include "part.html" %}', 'part.html': 'a\nb\n{{ oops }\n' });
+    expect(() => loadTemplates({ templateDir: dir, now: NOW })).toThrowError(new RegExp(`^template ${dir}/part\\.html, line 3: `));
+  });
+});

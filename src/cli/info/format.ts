@@ -18,9 +18,13 @@ export function formatArg(value: string): ListFormat {
   throw new InvalidArgumentError(`expected one of ${LIST_FORMATS.join(', ')}.`);
 }
 
+let zone: string | undefined;
+
 /** A time as ISO 8601 in the host's zone, with microseconds and the UTC offset. */
 export function isoTime(epoch: EpochSeconds): string {
-  return formatIso(epoch, localZone());
+  // Looking the zone up costs an Intl.DateTimeFormat: once per command, not once per time.
+  zone ??= localZone();
+  return formatIso(epoch, zone);
 }
 
 /** JSON as the original prints it (keys sorted, indented by 4), as `config dump` prints it. */
