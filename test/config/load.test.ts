@@ -200,3 +200,24 @@ describe('mergeMappings', () => {
     expect(abc).toEqual({ jobs: { x: { command: 'c', environment: { A: '1', B: '2' } }, y: { command: ['b'] } }, data_dir: '/c' });
   });
 });
+
+describe('hostile YAML', () => {
+  it('a billion-laughs document is refused quickly, aliases counted at each use', () => {
+    const lines = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 10; i++) {
+      const prev = String.fromCharCode(96 + i);
+      lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const t0 = Date.now();
+    expect(errorOf(() => loadFiles({ 'dsari.yaml': `${lines.join('\n')}\n` }))).toBe('dsari.yaml: YAML expands to more than 1000000 values (too many aliases?)');
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+  it('modest aliases are fine and keep float marks at every use', () => {
+    const { config } = loadFiles({ 'dsari.yaml': 'x-env: &env {A: 2.0, B: x}\nenvironment: *env\njobs:\n  j: {command: [x], environment: *env}\n' });
+    expect(config.environment).toEqual({ A: '2.0', B: 'x' });
+    expect(config.jobs.get('j')?.environment).toEqual({ A: '2.0', B: 'x' });
+  });
+  it('nesting deeper than 1000 levels is refused', () => {
+    expect(errorOf(() => loadFiles({ 'dsari.yaml': `x: ${'['.repeat(1500)}${']'.repeat(1500)}\n` }))).toBe('dsari.yaml: YAML nested too deeply to read');
+  });
+});
