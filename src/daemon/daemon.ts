@@ -121,6 +121,8 @@ export class Daemon {
   }
 
   private hostZone: string | null = null;
+  /** Run ids a previous daemon left in runs_running. */
+  private readonly leftoverIds = new Set<string>();
 
   /** The host's zone for naive trigger times, looked up once (it does not change while running). */
   private zone(): string {
@@ -230,6 +232,7 @@ export class Daemon {
   private async recover(): Promise<void> {
     const rows = await this.options.store.listRunning();
     const result = recoverLeftovers(rows, { config: this.config, executor: this.options.executor, clock: this.options.clock, log: this.log });
+    for (const row of rows) this.leftoverIds.add(row.runId);
     for (const run of result.finished) {
       this.events.emit('runFinished', { jobName: run.jobName, runId: run.runId, exitCode: run.exitCode, startTime: run.startTime, stopTime: run.stopTime, outcome: run.runData['dsari_status'] === 'lost' ? 'lost' : 'recovered' });
       if (await this.recorder.finished(run)) this.events.emit('recorded', { jobName: run.jobName, runId: run.runId });
@@ -253,7 +256,8 @@ export class Daemon {
         this.watcher.reject(kept.jobName, kept.file, kept.kind, `no job named "${kept.jobName}" in the configuration`);
         continue;
       }
-      if (this.active.has(kept.runId)) {
+      // Its run started before the crash (it was in runs_running): it is not run again.
+      if (this.leftoverIds.has(kept.runId)) {
         rmSync(kept.file, { force: true });
         continue;
       }
@@ -299,7 +303,9 @@ export class Daemon {
     if (this.stopping) return;
     const now = this.options.clock.now();
     this.checkClockJump(now);
-    for (const decision of this.core.takeStartable(now)) void this.launch(decision);
+    for (const decision of this.core.takeStartable(now)) {
+      void this.launch(decision).catch((err: unknown) => this.launchFailed(decision, err));
+    }
     this.arm(now);
   }
 
@@ -398,6 +404,15 @@ export class Daemon {
     }
     const outcome = await proc.exited;
     await this.finish(entry, outcome);
+  }
+
+  /** A bug on the way from decision to record: the run is recorded as failed, never left hanging. */
+  private async launchFailed(d: StartDecision, err: unknown): Promise<void> {
+    const log = this.log.child({ job: d.run.jobName, run: d.run.runId });
+    log.error(`Internal error while running: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    const entry = this.active.get(d.run.runId);
+    if (entry === undefined || entry.process !== null) return;
+    await this.finish(entry, { exitCode: 126, stopTime: this.options.clock.now(), spawnError: `internal error: ${errorMessage(err)}`, lostReason: null, timedOut: false, signal: null }, d.run);
   }
 
   private async finish(entry: Active, outcome: RunOutcome, pending?: PendingRun, alreadyLogged = false): Promise<void> {

@@ -52,6 +52,8 @@ export class RRuleSchedule implements Schedule {
   private readonly daySecond: number;
   private readonly offset: number;
   private readonly paced: boolean;
+  /** Length of one period of a sub-daily rule (FREQ × INTERVAL) in seconds, else null. */
+  private readonly period: number | null;
   private readonly zone: ZoneModel;
 
   constructor(readonly expression: string, options: { jobName: string; timezone: string }) {
@@ -103,6 +105,8 @@ export class RRuleSchedule implements Schedule {
     this.daySecond = crc % 86_400;
     this.offset = crc / 4294967295;
     this.paced = parsed.freq >= RRule.HOURLY;
+    const unit = parsed.freq === RRule.HOURLY ? 3600 : parsed.freq === RRule.MINUTELY ? 60 : parsed.freq === RRule.SECONDLY ? 1 : 0;
+    this.period = unit === 0 ? null : unit * (parsed.interval ?? 1);
     // Probe once so that a rule that cannot fire is an error now, not in the daemon.
     this.next(Date.UTC(2000, 0, 1) / 1000);
   }
@@ -114,19 +118,40 @@ export class RRuleSchedule implements Schedule {
     return [this.paced ? wall - r.offsetBefore : r.gapEnd];
   }
 
+  /** Largest offset around `t` (± 2 days): bounds how far a wall time can lie from its instant. */
+  private offsetsAround(t: number): { lo: number; hi: number } {
+    const os = [this.zone.offsetAt(t - 2 * 86_400), this.zone.offsetAt(t), this.zone.offsetAt(t + 2 * 86_400)];
+    return { lo: Math.min(...os), hi: Math.max(...os) };
+  }
+
   next(after: EpochSeconds): EpochSeconds | null {
     const wallAfter = this.zone.wallAt(after);
-    const dtstart = Math.floor((wallAfter - this.daySecond) / 86_400) * 86_400 + this.daySecond;
+    let dtstart = Math.floor((wallAfter - this.daySecond) / 86_400) * 86_400 + this.daySecond;
     const cap = wallAfter + SEARCH_LIMIT;
     const until = this.untilWall === null ? cap : Math.min(this.untilWall, cap);
     if (until < dtstart) return null;
+    const near = this.offsetsAround(after);
+    if (this.period !== null) {
+      // Sub-daily rules: skip whole periods (same phase, same occurrences) up to where a wall
+      // time could first map to an instant after `after`, instead of iterating from DTSTART.
+      const first = Math.floor(after) + near.lo;
+      if (first > dtstart) dtstart += Math.floor((first - dtstart) / this.period) * this.period;
+    }
     const rule = new RRule({ ...this.options, dtstart: new Date(dtstart * 1000), until: new Date(until * 1000) }, true);
     let best = Infinity;
+    let bestHi = MAX_OFFSET;
     try {
       rule.all((date) => {
         const wall = date.getTime() / 1000;
-        if (wall - MAX_OFFSET > best) return false;
-        for (const t of this.instants(wall)) if (t > after && t < best) best = t;
+        if (wall - bestHi > best) return false;
+        // Every instant of this wall time is at most wall - near.lo: not after `after` yet.
+        if (wall <= after + near.lo) return true;
+        for (const t of this.instants(wall)) {
+          if (t > after && t < best) {
+            best = t;
+            bestHi = Math.max(near.hi, this.offsetsAround(t).hi);
+          }
+        }
         return true;
       });
     } catch (err) {

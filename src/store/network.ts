@@ -19,7 +19,8 @@ import {
   DEFAULT_PAGE_SIZE,
   differencesSql,
   FINISHED_COLUMNS,
-  LAST_BAD_SQL,
+  LAST_BAD_RANGE_SQL,
+  LAST_BAD_RECENT_SQL,
   LAST_GOOD_SQL,
   LAST_RUN_SQL,
   mergeForQuery,
@@ -336,10 +337,12 @@ export class ServerStore implements RunStore {
   }
 
   async previousRuns(jobName: string): Promise<PreviousRuns> {
+    const last = await this.lastOf(LAST_RUN_SQL, jobName);
+    if (last === null) return { last, lastGood: null, lastBad: null };
     return {
-      last: await this.lastOf(LAST_RUN_SQL, jobName),
+      last,
       lastGood: await this.lastOf(LAST_GOOD_SQL, jobName),
-      lastBad: await this.lastOf(LAST_BAD_SQL, jobName),
+      lastBad: (await this.lastOf(LAST_BAD_RECENT_SQL, jobName)) ?? (await this.lastOf(LAST_BAD_RANGE_SQL, jobName)),
     };
   }
 

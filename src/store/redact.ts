@@ -1,14 +1,16 @@
 /**
  * Connection targets as they may be shown in logs and errors: never with the password.
  */
+import { REDACTED } from '../config/database.js';
 import type { MysqlConnection } from '../config/types.js';
 
-const MASK = '***';
+/** The same marker as `dsari-info config dump` uses. */
+const MASK = REDACTED;
 
 /**
  * A PostgreSQL DSN (URI or libpq key=value) or a mysql:// URI with its password masked.
- * `postgresql://u:secret@h/db` → `postgresql://u:***@h/db`; `password='a b' host=x` →
- * `password=*** host=x`; `?password=x` query parameters too.
+ * `postgresql://u:secret@h/db` → `postgresql://u:REDACTED@h/db`; `password='a b' host=x` →
+ * `password=REDACTED host=x`; `?password=x` query parameters too.
  */
 export function redactDsn(dsn: string): string {
   let out = dsn.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*):[^@/?#]*@/i, `$1:${MASK}@`);

@@ -23,7 +23,7 @@ import {
   differencesSql,
   FINISHED_COLUMNS,
   INDEXES,
-  LAST_BAD_SQL,
+  LAST_BAD_RECENT_SQL,
   LAST_GOOD_SQL,
   LAST_RUN_SQL,
   mergeForQuery,
@@ -340,8 +340,26 @@ export class SqliteStore implements RunStore {
         const row = this.all(sql, [jobName])[0];
         return row ? finishedFromRow(row) : null;
       };
-      return { last: one(LAST_RUN_SQL), lastGood: one(LAST_GOOD_SQL), lastBad: one(LAST_BAD_SQL) };
+      const last = one(LAST_RUN_SQL);
+      const lastBad = last === null ? null : (one(LAST_BAD_RECENT_SQL) ?? this.lastBadByExitCode(jobName));
+      return { last, lastGood: last === null ? null : one(LAST_GOOD_SQL), lastBad };
     });
+  }
+
+  /**
+   * SQLite's planner would rather walk the job's runs in stop-time order (LAST_BAD_RANGE_SQL),
+   * which reads all of a job that never fails; the exit-code index reads only its failures.
+   */
+  private lastBadByExitCode(jobName: string): FinishedRun | null {
+    const rows = ['>', '<'].flatMap((op) =>
+      this.all(
+        `SELECT ${FINISHED_COLUMNS} FROM runs INDEXED BY dsari_runs_job_exit_stop
+         WHERE job_name = ? AND exit_code ${op} 0 ORDER BY stop_time DESC, run_id DESC LIMIT 1`,
+        [jobName],
+      ),
+    );
+    rows.sort((a, b) => (b.stop_time ?? 0) - (a.stop_time ?? 0) || (String(b.run_id) < String(a.run_id) ? -1 : 1));
+    return rows[0] ? finishedFromRow(rows[0]) : null;
   }
 
   async jobSummaries(): Promise<JobSummary[]> {

@@ -156,7 +156,7 @@ describe('where configuration and data live (SPEC §2)', () => {
   it('loads the bundled example', () => {
     const dir = new URL('../../examples/etc/', import.meta.url).pathname;
     const config = loadConfig({ configDir: dir, env: {} });
-    expect([...config.jobs.keys()]).toEqual(['hello', 'on-demand', 'slow-report']);
+    expect([...config.jobs.keys()]).toEqual(['build-a', 'build-b', 'hello', 'nightly', 'office-hours', 'on-demand', 'stats']);
     expect(config.dataDir).toBe(join(dir, '../../.tmp/example-var'));
     expect(config.warnings).toEqual([]);
   });

@@ -311,6 +311,21 @@ describe('Daemon: crashes (SPEC §5.6)', () => {
   });
 });
 
+describe('Daemon: crash between start and trigger removal', () => {
+  it('a kept trigger whose run was already started is not run again', async () => {
+    const store = new MemoryStore();
+    await store.insertRunning({ jobName: 't', runId: 'kept-1', scheduleTime: T0 - 9, startTime: T0 - 9, triggerType: 'file', triggerData: {}, runData: { pid: 99, process_start_time: 1 } });
+    mkdirSync(join(tmp.path, 'trigger', 't', 'pending'), { recursive: true });
+    writeFileSync(join(tmp.path, 'trigger', 't', 'pending', 'kept-1.json'), '{}');
+    const h = harness([job('t')], { store });
+    await h.daemon.start();
+    await settle();
+    expect(store.finished.get('kept-1')?.exitCode).toBe(255);
+    expect(h.exec.started).toEqual([]);
+    expect(existsSync(join(tmp.path, 'trigger', 't', 'pending', 'kept-1.json'))).toBe(false);
+  });
+});
+
 describe('Daemon: database trouble', () => {
   it('keeps a finished run it cannot write, retries, and writes it when the database is back', async () => {
     const h = harness([job('t')]);

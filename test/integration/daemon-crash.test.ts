@@ -1,5 +1,5 @@
 /** kill -9 of the daemon during a run, then a restart (SPEC §5.6). */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killLeftovers, pidAlive, waitFor } from '../helpers/index.js';
@@ -44,10 +44,12 @@ concurrency_groups:
 
 describe('dsari-daemon: crashes', () => {
   it('a run still going at restart is adopted and recorded with its real status and output', async () => {
-    const { runId, pid } = await crashDuringRun('echo start; sleep 2; echo end; exit 3');
+    // The run goes on until the test creates JOB_DIR/go: no race with a slow restart.
+    const { runId, pid } = await crashDuringRun('echo start; while [ ! -e "$JOB_DIR/go" ]; do sleep 0.05; done; echo end; exit 3');
     expect(pidAlive(pid)).toBe(true);
     const d = await site!.startReady();
     expect(d.stderr).toMatch(new RegExp(`INFO: \\[t ${runId}\\] Adopted PID ${pid} left running by a previous daemon`));
+    writeFileSync(join(site!.data, 'runs', 't', 'go'), '');
     const [row] = await site!.waitRows(1);
     expect(row).toMatchObject({ run_id: runId, exit_code: 3 });
     expect(json(row!.run_data)).toMatchObject({ pid, adopted: true });

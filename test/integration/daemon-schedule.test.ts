@@ -1,4 +1,6 @@
 /** Scheduled runs of the built daemon (SPEC §5.1, §5.3), with the seconds field for speed. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killLeftovers } from '../helpers/index.js';
 import { Site } from './daemon-helpers.js';
@@ -66,5 +68,29 @@ jobs:
     await d.stop();
     const all = site.rows();
     expect(all.some((r, i) => i > 0 && r.start_time < all[i - 1]!.stop_time!)).toBe(true);
+  });
+});
+
+describe('dsari-daemon: limits and environment', () => {
+  it('max_execution ends a run with SIGTERM and is logged; PREVIOUS_* reach the next run', async () => {
+    site = new Site(`
+jobs:
+  long:
+    command: [/bin/sleep, '30']
+    max_execution: 0.5
+  prev:
+    command: [/bin/sh, -c, 'echo "$PREVIOUS_RUN_ID $PREVIOUS_EXIT_CODE"; exit 5']
+`);
+    const d = await site.startReady();
+    site.trigger('long', {});
+    const [row] = await site.waitRows(1);
+    expect(row?.exit_code).toBe(143);
+    expect(d.stderr).toMatch(/WARNING: \[long [0-9a-f-]{36}\] Max execution \(0\.5s\) exceeded, sending SIGTERM to PID \d+/);
+    site.trigger('prev', {});
+    const [first] = await site.waitRows(1, (r) => r.job_name === 'prev');
+    site.trigger('prev', {});
+    const both = await site.waitRows(2, (r) => r.job_name === 'prev');
+    expect(readFileSync(join(site.runDir('prev', both[1]!.run_id), 'output.txt'), 'utf8')).toBe(`${first!.run_id} 5\n`);
+    await d.stop();
   });
 });

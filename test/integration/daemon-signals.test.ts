@@ -1,5 +1,5 @@
 /** The built daemon and its signals (SPEC §5.5, §5.7). */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killLeftovers, waitFor } from '../helpers/index.js';
@@ -81,13 +81,15 @@ jobs:
     site = new Site(`
 jobs:
   t:
-    command: [/bin/sh, -c, 'sleep 1; echo done']
+    command: [/bin/sh, -c, 'while [ ! -e "$JOB_DIR/go" ]; do sleep 0.05; done; echo done']
 `);
     const d = await site.startReady();
     site.trigger('t', {});
     await d.waitForOutput('Running PID');
     d.signal('SIGTERM');
     await d.waitForOutput('INFO: Shutdown will proceed after runs have completed');
+    expect(d.running).toBe(true);
+    writeFileSync(join(site.data, 'runs', 't', 'go'), '');
     await d.exited;
     expect(d.exitCode).toBe(0);
     expect(d.stderr).toMatch(/INFO: SIGTERM received, beginning shutdown[\s\S]*Finished with status 0[\s\S]*INFO: Shutdown complete/);
@@ -103,12 +105,14 @@ jobs:
   polite:
     command: [/bin/sleep, '30']
   stubborn:
-    command: [/bin/sh, -c, 'trap "" TERM; while :; do sleep 0.1; done']
+    command: [/bin/sh, -c, 'trap "" TERM; touch "$JOB_DIR/ready"; while :; do sleep 0.1; done']
 `);
     const d = await site.startReady();
     site.trigger('polite', {});
     site.trigger('stubborn', {});
     await waitFor('two running', () => site!.rows('runs_running').length === 2);
+    // Only once the stubborn run ignores SIGTERM (its trap is set) is the outcome certain.
+    await waitFor('stubborn run ready', () => existsSync(join(site!.data, 'runs', 'stubborn', 'ready')));
     d.signal('SIGINT');
     await d.exited;
     expect(d.exitCode).toBe(0);
@@ -124,7 +128,7 @@ concurrency_groups:
     max: 2
 jobs:
   t:
-    command: [/bin/sleep, '2']
+    command: [/bin/sh, -c, 'while [ ! -e "$JOB_DIR/go" ]; do sleep 0.05; done']
     concurrency_groups: [g]
   later:
     command: /bin/true
@@ -139,6 +143,7 @@ jobs:
     await d.waitForOutput(/INFO: \[t [0-9a-f-]{36}\] Concurrency group: g \(1 out of 2\)/);
     await d.waitForOutput(/INFO: \[later [0-9a-f-]{36}\] Next run \(file\): .* \(0:59:/);
     d.signal('SIGUSR1');
+    writeFileSync(join(site.data, 'runs', 't', 'go'), '');
     await d.stop();
     expect(d.stderr).not.toContain('Debugger listening');
   });

@@ -75,8 +75,8 @@ jobs:
     command: /bin/true
 `);
     let d = await site.startReady();
-    const at = Math.floor(Date.now() / 1000) + 4;
-    // 4 s from now, written as naive wall time in Asia/Tokyo (UTC+9).
+    const at = Math.floor(Date.now() / 1000) + 6;
+    // 6 s from now, written as naive wall time in Asia/Tokyo (UTC+9).
     const naive = new Date((at + 9 * 3600) * 1000).toISOString().slice(0, 19);
     site.trigger('later', { schedule_time: naive, schedule_timezone: 'Asia/Tokyo', description: 'kept' });
     await d.waitForOutput('Trigger detected');

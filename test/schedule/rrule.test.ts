@@ -56,6 +56,36 @@ describe('RRULE next times', () => {
   });
 });
 
+describe('sub-daily rules', () => {
+  it('keep their phase from the hashed DTSTART (job "": midnight)', () => {
+    // every 7 minutes from 00:00: 10:00 is minute 600, the next multiple of 7 is 602 = 10:02
+    expect(run('RRULE:FREQ=MINUTELY;INTERVAL=7', 'UTC', '2020-01-01T10:00:00', 3, '')).toEqual([
+      '2020-01-01T10:02:00.000000+00:00',
+      '2020-01-01T10:09:00.000000+00:00',
+      '2020-01-01T10:16:00.000000+00:00',
+    ]);
+    // every 13 s from 00:00:00: 23:59:50 is second 86390 → 86398 = 23:59:58; asked from there,
+    // DTSTART is still 2020-01-01T00:00:00, so 86411 s = 2020-01-02T00:00:11
+    expect(run('RRULE:FREQ=SECONDLY;INTERVAL=13', 'UTC', '2020-01-01T23:59:50', 2, '')).toEqual([
+      '2020-01-01T23:59:58.000000+00:00',
+      '2020-01-02T00:00:11.000000+00:00',
+    ]);
+    expect(run('RRULE:FREQ=HOURLY;INTERVAL=5;BYMINUTE=15;BYSECOND=0', 'UTC', '2020-01-01T12:00:00', 2, '')).toEqual([
+      '2020-01-01T15:15:00.000000+00:00',
+      '2020-01-01T20:15:00.000000+00:00',
+    ]);
+  });
+  it('are cheap late in the day (no iteration from DTSTART)', () => {
+    const s = compileSchedule('RRULE:FREQ=SECONDLY', { jobName: '', timezone: 'Europe/Berlin' });
+    const from = parseDateTime('2020-01-01T23:00:00', 'Europe/Berlin');
+    const started = performance.now();
+    let t = from;
+    for (let i = 0; i < 200; i++) t = s.next(t) as number;
+    expect(t - from).toBe(200);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
 describe('RRULE errors', () => {
   it.each<[string, RegExp]>([
     ['RRULE:FREQ=DAILY;COUNT=3', /COUNT is not supported/],

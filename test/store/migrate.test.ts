@@ -37,7 +37,7 @@ describe('dsari migrate (SQLite to SQLite, arguments, errors)', () => {
     makeSqliteSource(src, 1);
     const down = await runCli('dsari', ['migrate', '--from', src, '--to', 'postgresql://u:sekrit-pw@127.0.0.1:1/x']);
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/^dsari: postgresql database postgresql:\/\/u:\*\*\*@127\.0\.0\.1:1\/x is unavailable \(connecting\): .*\n$/);
+    expect(down.stderr).toMatch(/^dsari: postgresql database postgresql:\/\/u:REDACTED@127\.0\.0\.1:1\/x is unavailable \(connecting\): .*\n$/);
     expect(down.stderr).not.toContain('sekrit-pw');
 
     const scheme = await runCli('dsari', ['migrate', '--from', 'mongodb://h/x', '--to', src]);

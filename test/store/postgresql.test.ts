@@ -29,7 +29,7 @@ describe('postgresql: connection strings', () => {
       const err = await store.open().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreError);
       expect((err as Error).message).toMatch(/unavailable/);
-      expect((err as Error).message).toContain('***');
+      expect((err as Error).message).toContain('REDACTED');
       expect((err as Error).message).not.toContain('sekrit-pw');
       await store.close();
     }

@@ -207,6 +207,18 @@ function suite(fixture: StoreFixture): void {
       expect(await store.previousRuns('none')).toEqual({ last: null, lastGood: null, lastBad: null });
     });
 
+    it('previousRuns finds a failure older than the latest 100 runs', async () => {
+      const bad = finished({ jobName: 'rare', startTime: 10, stopTime: 11, exitCode: 3 });
+      const goods = Array.from({ length: 105 }, (_, i) => finished({ jobName: 'rare', startTime: 20 + i, stopTime: 21 + i }));
+      const bulk = store.importFinished?.bind(store);
+      if (bulk) await bulk([bad, ...goods]);
+      else for (const f of [bad, ...goods]) await store.finishRun(f);
+      const p = await store.previousRuns('rare');
+      expect(p.lastBad?.runId).toBe(bad.runId);
+      expect(p.last?.runId).toBe(goods[104]!.runId);
+      expect(p.lastGood?.runId).toBe(goods[104]!.runId);
+    });
+
     it('jobSummaries aggregates per job', async () => {
       const s = await store.jobSummaries();
       expect(s.map((x) => x.jobName)).toEqual(['a', 'b']);
