@@ -157,7 +157,7 @@ describe('clock: wall-clock steps and suspends', () => {
     h.clock.jumpWall(3600);
     h.clock.advance(60); // the daemon sleeps at most 60 s, so it looks within a minute
     await settle();
-    const burst = h.exec.started.slice(n).map((id) => h.exec.run(id).spec.job.name);
+    const burst = h.exec.started.slice(n).map((id) => h.exec.run(id).spec.job?.name);
     expect(burst.sort()).toEqual(['a', 'b']);
     expect(h.sink.lines.join('\n')).toMatch(/The wall clock jumped forward by 1:0\d:\d\d/);
     await stop(h);
@@ -170,13 +170,13 @@ describe('clock: wall-clock steps and suspends', () => {
     h.clock.jumpWall(3 * 86400); // the machine slept: the wall clock moved, the monotonic one did not
     h.clock.advance(60);
     await settle();
-    expect(h.exec.started.slice(n).map((id) => h.exec.run(id).spec.job.name).sort()).toEqual(['a', 'd']);
+    expect(h.exec.started.slice(n).map((id) => h.exec.run(id).spec.job?.name).sort()).toEqual(['a', 'd']);
     // …and afterwards the pace is normal again: one run a minute for a.
     for (const id of h.exec.started) h.exec.run(id).end(0);
     await settle();
     const m = h.exec.started.length;
     await runFor(h, 600);
-    const a = h.exec.started.slice(m).filter((id) => h.exec.run(id).spec.job.name === 'a');
+    const a = h.exec.started.slice(m).filter((id) => h.exec.run(id).spec.job?.name === 'a');
     expect(a.length).toBeGreaterThanOrEqual(9);
     expect(a.length).toBeLessThanOrEqual(11);
     await stop(h);
