@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// First import: for `dsari daemon` the signal handlers exist before anything else is loaded.
+// For `dsari daemon` the signal handlers are installed before anything else is even loaded:
+// this module imports only them statically, and the commands afterwards.
 import './daemon-signals.js';
-import { newCommand, runCli, withGlobalOptions } from './common.js';
-import { daemonCommand } from './daemon.js';
-import { exporterCommand } from './exporter.js';
-import { infoCommand } from './info/index.js';
-import { migrateCommand } from './migrate.js';
-import { renderCommand } from './render.js';
-import { scheduleCommand } from './schedule.js';
-import { triggerCommand } from './trigger.js';
+
+const { newCommand, runCli, withGlobalOptions } = await import('./common.js');
+const { daemonCommand } = await import('./daemon.js');
+const { exporterCommand } = await import('./exporter.js');
+const { infoCommand } = await import('./info/index.js');
+const { migrateCommand } = await import('./migrate.js');
+const { renderCommand } = await import('./render.js');
+const { scheduleCommand } = await import('./schedule.js');
+const { triggerCommand } = await import('./trigger.js');
 
 /** The `dsari` command: every tool as a subcommand. */
 export function dsariCommand() {

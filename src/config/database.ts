@@ -91,3 +91,23 @@ export function redactDatabase(db: DatabaseConfig): DatabaseConfig {
     }
   }
 }
+
+/**
+ * The raw (merged, unvalidated) configuration with the `database` passwords replaced by
+ * {@link REDACTED}, for `config dump --raw`: a DSN string and `connection.passwd`/`password`.
+ */
+export function redactRawConfig(raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const db = raw['database'];
+  if (typeof db !== 'object' || db === null || Array.isArray(db)) return { ...raw };
+  const out: Record<string, unknown> = { ...(db as Record<string, unknown>) };
+  if (typeof out['dsn'] === 'string') out['dsn'] = redactDsn(out['dsn']);
+  const conn = out['connection'];
+  if (typeof conn === 'object' && conn !== null && !Array.isArray(conn)) {
+    const c: Record<string, unknown> = { ...(conn as Record<string, unknown>) };
+    for (const key of ['passwd', 'password']) {
+      if (c[key] !== undefined) c[key] = REDACTED;
+    }
+    out['connection'] = c;
+  }
+  return { ...raw, database: out };
+}

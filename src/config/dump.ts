@@ -4,7 +4,6 @@
  * `command` always a list, secrets redacted.
  */
 import type { EpochSeconds } from '../clock.js';
-import { errorMessage } from '../errors.js';
 import { jobSchedule } from '../schedule/job.js';
 import { formatIso, localZone } from '../schedule/time.js';
 import { redactDatabase } from './database.js';
@@ -15,14 +14,7 @@ import type { Config, JobConfig } from './types.js';
  * null without a schedule or when it never fires again.
  */
 export function nextScheduledRun(job: JobConfig, now: EpochSeconds): string | null {
-  let next: EpochSeconds | null;
-  try {
-    next = jobSchedule(job)?.next(now) ?? null;
-  } catch (err) {
-    // Validated at load; only the not-yet-built schedule stub gets here.
-    if (errorMessage(err) === 'schedules are not built yet') return null;
-    throw err;
-  }
+  const next = jobSchedule(job)?.next(now) ?? null;
   return next === null ? null : formatIso(next, job.scheduleTimezone ?? localZone());
 }
 

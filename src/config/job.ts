@@ -59,7 +59,9 @@ export function readJob(
       scheduleCheck(schedule, name, zone);
     } catch (err) {
       if (!(err instanceof DsariError)) throw err;
-      check.fail(place, ['schedule'], `${JSON.stringify(schedule)}: ${err.message}`, ['schedule'], err);
+      const quoted = JSON.stringify(schedule);
+      const message = err.message.startsWith(quoted) ? err.message : `${quoted}: ${err.message}`;
+      check.fail(place, ['schedule'], message, ['schedule'], err);
     }
   }
   const explicitGroup = check.string(place, raw, 'job_group', true) ?? null;

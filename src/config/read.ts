@@ -78,16 +78,7 @@ function parseYaml(text: string, label: string, warnings: string[]): unknown {
       throw new ConfigError(`${label}: ${position(again.mark)}YAML syntax error: ${again.reason}`, { file: label }, { cause: again });
     }
   }
-  const budget = { values: 0, label };
-  return toPlain(value, budget, 0);
-}
-
-/** Most values (after expanding aliases) and deepest nesting a YAML configuration may have. */
-const MAX_YAML_VALUES = 1_000_000;
-const MAX_YAML_DEPTH = 1000;
-
-function tooDeep(label: string, cause: unknown): ConfigError {
-  return new ConfigError(`${label}: YAML nested too deeply to read`, { file: label }, { cause });
+  return cleanYaml(value, label);
 }
 
 function position(mark: { line: number; column: number } | undefined): string {
@@ -127,38 +118,59 @@ function parseJson(text: string, label: string): unknown {
   }
 }
 
-/** Turns parser output into plain values, marking integral floats (see values.ts). */
-function toPlain(value: unknown, budget: { values: number; label: string }, depth: number): unknown {
-  // Aliases share one parsed value; copying expands them, so a "billion laughs" document would
-  // grow without bound here: count what is copied.
-  if (++budget.values > MAX_YAML_VALUES) {
-    throw new ConfigError(`${budget.label}: YAML expands to more than ${MAX_YAML_VALUES} values (too many aliases?)`, { file: budget.label });
-  }
-  if (depth > MAX_YAML_DEPTH) throw tooDeep(budget.label, undefined);
-  if (Array.isArray(value)) {
-    const out: unknown[] = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) setPlain(out, i, value[i], budget, depth);
-    return out;
-  }
-  if (isMapping(value)) {
-    const out: RawMapping = {};
-    for (const k of Object.keys(value)) setPlain(out, k, value[k], budget, depth);
-    return out;
-  }
-  return value;
+/** Most values (counting every alias use) and deepest nesting a YAML configuration may have. */
+const MAX_YAML_VALUES = 1_000_000;
+const MAX_YAML_DEPTH = 1000;
+
+function tooDeep(label: string, cause: unknown): ConfigError {
+  return new ConfigError(`${label}: YAML nested too deeply to read`, { file: label }, cause === undefined ? {} : { cause });
 }
 
-function setPlain(container: Record<string, unknown> | unknown[], key: string | number, v: unknown, budget: { values: number; label: string }, depth: number): void {
-  let plain: unknown;
-  if (v instanceof IntegralFloat) {
-    plain = v.value;
-    markFloat(container, key);
-  } else {
-    plain = toPlain(v, budget, depth + 1);
-  }
-  if (key === '__proto__') {
-    Object.defineProperty(container, key, { value: plain, enumerable: true, writable: true, configurable: true });
-  } else {
-    (container as Record<string | number, unknown>)[key] = plain;
-  }
+/**
+ * Turns the parser's fresh output into plain values in place (it is ours alone): integral floats
+ * become numbers and are marked (see values.ts). Values shared through YAML aliases are walked
+ * once, but counted at every use, so that a "billion laughs" document is refused here instead of
+ * exploding later in whatever copies the raw configuration (`config dump --raw`).
+ */
+function cleanYaml(value: unknown, label: string): unknown {
+  const sizes = new Map<object, number>();
+  const walk = (node: unknown, depth: number): number => {
+    if (node === null || typeof node !== 'object') return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (depth > MAX_YAML_DEPTH) throw tooDeep(label, undefined);
+    sizes.set(node, 1); // provisional: a cycle counts once
+    let size = 1;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const v: unknown = node[i];
+        if (v instanceof IntegralFloat) {
+          node[i] = v.value;
+          markFloat(node, i);
+          size += 1;
+        } else {
+          size += walk(v, depth + 1);
+        }
+      }
+    } else if (isMapping(node)) {
+      for (const k in node) {
+        const v = node[k];
+        if (v instanceof IntegralFloat) {
+          node[k] = v.value;
+          markFloat(node, k);
+          size += 1;
+        } else {
+          size += walk(v, depth + 1);
+        }
+      }
+    }
+    if (size > MAX_YAML_VALUES) {
+      throw new ConfigError(`${label}: YAML expands to more than ${MAX_YAML_VALUES} values (too many aliases?)`, { file: label });
+    }
+    sizes.set(node, size);
+    return size;
+  };
+  if (value instanceof IntegralFloat) return value.value;
+  walk(value, 0);
+  return value;
 }

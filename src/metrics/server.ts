@@ -25,6 +25,12 @@ export const SERVER_LIMITS = {
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
   maxHeaderSize: 8_192,
+  /** Open connections at most; more are closed at once (a flood of idle clients stays bounded). */
+  maxConnections: 256,
+  /** How often idle/slow connections are checked against the timeouts above. */
+  connectionsCheckingIntervalMs: 1_000,
+  /** How long a refused client may take to read its error answer before its socket is destroyed. */
+  closeGraceMs: 2_000,
 } as const;
 
 /** The server could not listen (address in use, permission …). */
@@ -88,6 +94,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       headersTimeout: SERVER_LIMITS.headersTimeoutMs,
       requestTimeout: SERVER_LIMITS.requestTimeoutMs,
       keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
+      connectionsCheckingInterval: SERVER_LIMITS.connectionsCheckingIntervalMs,
     },
     (req, res) => {
       handler(req, res).catch((err: unknown) => {
@@ -97,12 +104,15 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       });
     },
   );
+  server.maxConnections = SERVER_LIMITS.maxConnections;
   // Requests are never bodies we read: a client sending one gets its answer and the socket closes.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     log.debug(`client error: ${err.code ?? err.message}`);
     if (socket.writable && !socket.destroyed) {
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      // A client that never reads or closes would keep the half-closed socket forever.
+      setTimeout(() => socket.destroy(), SERVER_LIMITS.closeGraceMs).unref();
     } else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {

@@ -80,7 +80,7 @@ describe('dsari-info config dump', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
       data_dir: '../var',
-      database: { type: 'mysql', connection: { host: 'h', user: 'u', passwd: 'secret', db: 'd' } },
+      database: { type: 'mysql', connection: { host: 'h', user: 'u', passwd: 'REDACTED', db: 'd' } },
       jobs: { backup: { command: 'rsync -a "/a b" /c', schedul: null, max_execution: 5 } },
     });
   });

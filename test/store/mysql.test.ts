@@ -111,8 +111,8 @@ if (skipBecause(unreachable)) {
         }, db),
       clear: () =>
         mysqlAdmin(async (c) => {
-          await c.query('DELETE FROM runs');
-          await c.query('DELETE FROM runs_running');
+          await c.query('DROP TABLE IF EXISTS runs');
+          await c.query('DROP TABLE IF EXISTS runs_running');
         }, db),
     },
     2_000,
