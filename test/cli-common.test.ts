@@ -30,3 +30,11 @@ describe('every command', () => {
     });
   }
 });
+
+describe('a closed stdout', () => {
+  it('`dsari-prometheus-exporter --help | head -n1` ends quietly, without an EPIPE stack trace', async () => {
+    const { stdout, stderr } = await run('/bin/sh', ['-c', `node ${BIN}dsari-prometheus-exporter.js --help | head -n1; node ${BIN}dsari.js --help | head -c1`]);
+    expect(stdout.split('\n')[0]).toMatch(/^Usage: /);
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+  });
+});
