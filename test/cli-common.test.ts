@@ -30,3 +30,11 @@ describe('every command', () => {
     });
   }
 });
+
+describe('a closed stdout', () => {
+  it('`dsari schedule … -n 100000 | head -n1` ends quietly, without an EPIPE stack trace', async () => {
+    const { stdout, stderr } = await run('/bin/sh', ['-c', `node ${BIN}dsari.js schedule '* * * * * *' --from 0 --timezone UTC -n 100000 | head -n1`]);
+    expect(stdout).toMatch(/^1970-01-01T00:00:01/);
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+  });
+});

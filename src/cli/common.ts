@@ -46,6 +46,7 @@ export function configureExits(cmd: Command): Command {
  */
 export async function runCli(program: Command, argv: readonly string[] = process.argv): Promise<void> {
   configureExits(program);
+  exitQuietlyOnClosedStdout();
   try {
     await program.parseAsync(argv as string[]);
   } catch (err) {
@@ -81,4 +82,15 @@ export class NotImplementedError extends DsariError {
 /** Collects a repeatable option into an array (`--job a --job b`). */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/**
+ * `dsari … | head` closes stdout early; like other Unix tools, end quietly with status 0 then
+ * instead of dying with an unhandled EPIPE stack trace.
+ */
+function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT_OK);
+    throw err;
+  });
 }

@@ -18,6 +18,15 @@ import type {
   TriggerOutcome,
 } from './types.js';
 
+/**
+ * After the wall clock went back by up to this many seconds, a job's next scheduled run is
+ * computed from the last schedule time it fired at, so no scheduled time runs twice (the runs
+ * wait until the clock is there again). A bigger step back is taken as the correction of a
+ * clock that was badly wrong: runs are computed from the corrected time rather than held back
+ * for days.
+ */
+export const MAX_REPEAT_GUARD = 86_400;
+
 /** The part of the configuration the scheduler decides with. */
 export interface SchedulingConfig {
   readonly jobs: ReadonlyMap<string, JobConfig>;
@@ -57,6 +66,8 @@ export class SchedulerCore {
   private readonly groupUse = new Map<string, number>();
   private seq = 0;
   private stopping = false;
+  /** Per job, the schedule time of its last scheduled run started (see {@link MAX_REPEAT_GUARD}). */
+  private readonly lastFired = new Map<string, EpochSeconds>();
   private readonly random: () => number;
 
   constructor(private readonly options: SchedulerCoreOptions) {
@@ -197,6 +208,7 @@ export class SchedulerCore {
         continue;
       }
       this.occupy(run.jobName, slot);
+      if (run.triggerType === 'schedule') this.lastFired.set(run.jobName, Math.max(run.scheduleTime, this.lastFired.get(run.jobName) ?? -Infinity));
       this.running.set(run.runId, {
         runId: run.runId,
         jobName: run.jobName,
@@ -284,8 +296,11 @@ export class SchedulerCore {
 
   private scheduleNext(job: JobConfig, now: EpochSeconds): { run: PendingRun | null; error?: string } {
     let t: EpochSeconds | null;
+    // After the wall clock went back, a job does not fire again at a time it already fired at.
+    const last = this.lastFired.get(job.name);
+    const after = last !== undefined && last > now && last - now <= MAX_REPEAT_GUARD ? last : now;
     try {
-      t = this.options.nextFireTime(job, now);
+      t = this.options.nextFireTime(job, after);
     } catch (err) {
       return { run: null, error: errorMessage(err) };
     }

@@ -78,6 +78,10 @@ export class Daemon {
   private lastLook: { wall: EpochSeconds; mono: number } | null = null;
   private stopping = false;
   private stopped = false;
+  /** Run directories cannot be created (reported once until one can). */
+  private runDirFailing = false;
+  /** Finished runs whose record is being written (see {@link Daemon.maybeStopped}). */
+  private recording = 0;
   private resolveStopped!: () => void;
   /** Resolves once shutdown has finished: every run recorded, the store closed. */
   readonly done: Promise<void>;
@@ -351,10 +355,15 @@ export class Daemon {
     const runDir = runDirOf(this.dataDir, run.jobName, run.runId);
     try {
       mkdirSync(runDir, { recursive: true });
+      if (this.runDirFailing) this.log.info('Run directories can be created again');
+      this.runDirFailing = false;
     } catch (err) {
       const reason = `cannot create the run directory ${runDir}: ${errorMessage(err)}`;
-      log.error(`Cannot start the run: ${reason}`);
-      await this.finish(entry, { exitCode: 126, stopTime: this.options.clock.now(), spawnError: reason, lostReason: null, timedOut: false, signal: null }, run);
+      // Reported once per condition (a read-only or full data directory), not once per run.
+      if (this.runDirFailing) log.debug(`Cannot start the run: ${reason}`);
+      else log.error(`Cannot start the run: ${reason}; further runs failing the same way are recorded (exit 126) but not logged until one starts`);
+      this.runDirFailing = true;
+      await this.finish(entry, { exitCode: 126, stopTime: this.options.clock.now(), spawnError: reason, lostReason: null, timedOut: false, signal: null }, run, true);
       return;
     }
     let previousRuns = null;
@@ -406,13 +415,13 @@ export class Daemon {
     await this.finish(entry, { exitCode: 126, stopTime: this.options.clock.now(), spawnError: `internal error: ${errorMessage(err)}`, lostReason: null, timedOut: false, signal: null }, d.run);
   }
 
-  private async finish(entry: Active, outcome: RunOutcome, pending?: PendingRun): Promise<void> {
+  private async finish(entry: Active, outcome: RunOutcome, pending?: PendingRun, alreadyLogged = false): Promise<void> {
     const log = this.log.child({ job: entry.jobName, run: entry.runId });
     const runDir = runDirOf(this.dataDir, entry.jobName, entry.runId);
     const runData: JsonObject = { ...entry.runData };
     let result: DaemonEvents['runFinished']['outcome'] = 'finished';
     if (outcome.spawnError !== null) {
-      log.error(`Cannot run ${formatCommand(entry.process?.argv ?? [])}: ${outcome.spawnError}`);
+      if (!alreadyLogged) log.error(`Cannot run ${formatCommand(entry.process?.argv ?? [])}: ${outcome.spawnError}`);
       runData['dsari_status'] = 'failed_to_start';
       runData['dsari_reason'] = outcome.spawnError;
       result = 'failed-to-start';
@@ -434,15 +443,22 @@ export class Daemon {
     this.core.runEnded(entry.runId);
     this.tick();
     this.events.emit('runFinished', { jobName: entry.jobName, runId: entry.runId, exitCode: outcome.exitCode, startTime: entry.startTime, stopTime, outcome: result });
-    await entry.started;
-    const record = { jobName: entry.jobName, runId: entry.runId, scheduleTime: entry.scheduleTime, startTime: entry.startTime, stopTime, exitCode: outcome.exitCode, triggerType: entry.triggerType, triggerData: entry.triggerData, runData };
-    if (await this.recorder.finished(record)) this.events.emit('recorded', { jobName: entry.jobName, runId: entry.runId });
+    // Shutdown waits for this record (it is no longer in `active`): closing the store under a
+    // write still waiting for a lock would lose it.
+    this.recording++;
+    try {
+      await entry.started;
+      const record = { jobName: entry.jobName, runId: entry.runId, scheduleTime: entry.scheduleTime, startTime: entry.startTime, stopTime, exitCode: outcome.exitCode, triggerType: entry.triggerType, triggerData: entry.triggerData, runData };
+      if (await this.recorder.finished(record)) this.events.emit('recorded', { jobName: entry.jobName, runId: entry.runId });
+    } finally {
+      this.recording--;
+    }
     if (pending?.triggerFile !== undefined) rmSync(pending.triggerFile, { force: true });
     await this.maybeStopped();
   }
 
   private async maybeStopped(): Promise<void> {
-    if (!this.stopping || this.stopped || this.active.size > 0) return;
+    if (!this.stopping || this.stopped || this.active.size > 0 || this.recording > 0) return;
     this.stopped = true;
     await this.recorder.flush(this.options.clock.monotonicMs() + SHUTDOWN_RECORD_MS);
     try {

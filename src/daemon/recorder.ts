@@ -25,6 +25,14 @@ export class RunRecorder {
   private retryTimer: TimerHandle | null = null;
   private retryMs = RETRY_MIN_MS;
   private flushing: Promise<void> | null = null;
+  /**
+   * While writes fail (or wait on a lock), further failures are logged at debug level only: a
+   * condition is reported once, not once per run or per retry. Cleared by a successful write,
+   * which is logged when it ends an outage.
+   */
+  private failing = false;
+  private slowWarned = false;
+  private queue: Promise<void> = Promise.resolve();
   readonly journal: string;
 
   constructor(
@@ -62,9 +70,10 @@ export class RunRecorder {
     await this.gate();
     const slow = this.slowWarning(log, 'the run as running');
     try {
-      await this.store.insertRunning(run);
+      await this.serial(() => this.store.insertRunning(run));
+      this.succeeded();
     } catch (err) {
-      log.error(`Cannot record the run as running: ${errorMessage(err)}`);
+      this.failed(log, `Cannot record the run as running: ${errorMessage(err)}`);
     } finally {
       this.clock.clearTimer(slow);
     }
@@ -72,17 +81,48 @@ export class RunRecorder {
 
   /** A store waits for another process's lock on its own; say so when that takes a while. */
   private slowWarning(log: Logger, what: string): TimerHandle {
-    return this.clock.setTimer(
-      () => log.warning(`Still waiting to record ${what} after ${SLOW_WRITE_MS / 1000}s (is the database locked by another process?)`),
-      SLOW_WRITE_MS,
+    return this.clock.setTimer(() => {
+      const line = `Still waiting to record ${what} after ${SLOW_WRITE_MS / 1000}s (is the database locked by another process?)`;
+      if (this.slowWarned || this.failing) log.debug(line);
+      else log.warning(`${line}; further waits are not logged until a write succeeds`);
+      this.slowWarned = true;
+    }, SLOW_WRITE_MS);
+  }
+
+  /**
+   * Record writes go one at a time: while another process holds the database, only one write
+   * polls for the lock (each poll can block the event loop briefly), instead of one per run.
+   */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(fn, fn);
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
     );
+    return result;
+  }
+
+  /** A write failed: logged as an error the first time of an outage, at debug level after. */
+  private failed(log: Logger, line: string): void {
+    if (this.failing) {
+      log.debug(line);
+      return;
+    }
+    this.failing = true;
+    log.error(`${line}; further write failures are not logged until a write succeeds`);
+  }
+
+  private succeeded(): void {
+    if (this.failing) this.log.info(`The database can be written again${this.backlog.length > 0 ? `; recording ${this.backlog.length} kept run(s)` : ''}`);
+    this.failing = false;
+    this.slowWarned = false;
   }
 
   /** Records a finished run; true when written now, false when kept for a retry. */
   async finished(run: FinishedRun): Promise<boolean> {
     if (this.backlog.length === 0 && (await this.tryWrite(run))) return true;
     this.backlog.push(run);
-    this.log.child({ job: run.jobName, run: run.runId }).error(`Cannot record the finished run yet; it is kept and retried (${this.backlog.length} waiting)`);
+    this.log.child({ job: run.jobName, run: run.runId }).debug(`Cannot record the finished run yet; it is kept and retried (${this.backlog.length} waiting)`);
     this.armRetry();
     return false;
   }
@@ -148,10 +188,11 @@ export class RunRecorder {
     await this.gate();
     const slow = this.slowWarning(log, 'the finished run');
     try {
-      await this.store.finishRun(run);
+      await this.serial(() => this.store.finishRun(run));
+      this.succeeded();
       return true;
     } catch (err) {
-      log.error(`Cannot record the finished run: ${errorMessage(err)}`);
+      this.failed(log, `Cannot record the finished run: ${errorMessage(err)}; it is kept and retried`);
       return false;
     } finally {
       this.clock.clearTimer(slow);
@@ -165,7 +206,7 @@ export class RunRecorder {
         const run = this.backlog[0] as FinishedRun;
         if (!(await this.tryWrite(run))) return;
         this.backlog.shift();
-        this.log.child({ job: run.jobName, run: run.runId }).info('Recorded the finished run after a retry');
+        this.log.child({ job: run.jobName, run: run.runId }).debug('Recorded the finished run after a retry');
       }
     })().finally(() => {
       this.flushing = null;
