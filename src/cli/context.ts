@@ -30,7 +30,8 @@ export function loadContext(cmd: Command): CliContext {
 
 /** Opens the configured run store; the caller closes it. @throws StoreError */
 export async function openStore(ctx: CliContext): Promise<RunStore> {
-  const store = createStore(ctx.config.database, { log: ctx.log, dataDir: ctx.config.dataDir });
+  // Readers never journal or replay writes: the outage journal in DATA_DIR is the daemon's.
+  const store = createStore(ctx.config.database, { log: ctx.log, dataDir: ctx.config.dataDir, readOnly: true });
   await store.open();
   return store;
 }
