@@ -85,6 +85,9 @@ export class JournaledStore implements RunStore {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.replaying) await this.replaying;
+    // One last attempt: a server that came back while the next retry was still waiting out its
+    // back-off gets its records now, not only at the next start.
+    if (this.queue.length > 0) await this.replay();
     if (this.queue.length > 0) {
       this.options.log.warning(
         `${this.queue.length} run record writes could not reach ${this.kind} database ${this.inner.target}; ` +

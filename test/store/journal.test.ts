@@ -47,6 +47,27 @@ function flaky(file: string): { store: ServerStore; state: { down: boolean; atte
 }
 
 describe('journal (simulated outages)', () => {
+  it('at close, writes queued behind a long back-off reach a server that is back, instead of waiting for the next start', async () => {
+    const { store: inner, state } = flaky(join(tmp.path, 'close.sqlite3'));
+    const sink = new MemorySink();
+    const file = join(tmp.path, 'close.jsonl');
+    const store = new JournaledStore(inner, { log: new Logger({ sink }), file, minRetryMs: 60_000, maxRetryMs: 60_000 });
+    await store.open();
+    state.down = true;
+    const run = running({ startTime: 500 });
+    await store.insertRunning(run);
+    await store.finishRun({ ...run, stopTime: 501, exitCode: 0 });
+    expect(store.pendingWrites).toBe(2);
+    state.down = false; // back, but the next retry is a minute away
+    await store.close();
+    expect(readFileSync(file, 'utf8')).toBe('');
+    expect(sink.lines.join('\n')).not.toMatch(/stay in/);
+    const check = new SqliteStore(join(tmp.path, 'close.sqlite3'));
+    await check.open();
+    expect((await check.getRun(run.runId))?.exitCode).toBe(0);
+    await check.close();
+  });
+
   it('logs an outage once and its recovery once however many retries, replaying in order without duplicates', async () => {
     const { store: inner, state } = flaky(join(tmp.path, 'a.sqlite3'));
     const sink = new MemorySink();
