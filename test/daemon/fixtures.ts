@@ -62,24 +62,8 @@ export class ManualClock implements Clock {
   }
 }
 
-export function job(name: string, over: Partial<JobConfig> = {}): JobConfig {
-  return {
-    name,
-    command: ['/bin/true'],
-    commandAppendRun: false,
-    schedule: null,
-    scheduleTimezone: null,
-    environment: {},
-    maxExecution: null,
-    maxExecutionGrace: 60,
-    concurrencyGroups: [],
-    renderReports: true,
-    jenkinsEnvironment: false,
-    jobGroup: null,
-    concurrentRuns: false,
-    ...over,
-  };
-}
+/** A job config with the defaults of SPEC §3 (shared builder in test/helpers). */
+export { jobConfig as job } from '../helpers/index.js';
 
 export function schedulingConfig(jobs: JobConfig[], groups: Record<string, number> = {}): SchedulingConfig {
   const g = new Map<string, ConcurrencyGroupConfig>();

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { JobConfig } from '../../src/config/types.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DIST_CLI = join(ROOT, 'dist', 'cli');
@@ -195,4 +196,24 @@ export function pidAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** A job config with the defaults of SPEC §3, for unit tests that need a JobConfig. */
+export function jobConfig(name: string, overrides: Partial<JobConfig> = {}): JobConfig {
+  return {
+    name,
+    command: ['/bin/true'],
+    commandAppendRun: false,
+    schedule: null,
+    scheduleTimezone: null,
+    environment: {},
+    maxExecution: null,
+    maxExecutionGrace: 60,
+    concurrencyGroups: [],
+    renderReports: true,
+    jenkinsEnvironment: false,
+    jobGroup: null,
+    concurrentRuns: false,
+    ...overrides,
+  };
 }

@@ -57,25 +57,8 @@ export function writeRuns(dataDir: string, runs: readonly FixtureRun[]): void {
   }
 }
 
-/** A job config with the defaults of SPEC §3. */
-export function job(name: string, overrides: Partial<JobConfig> = {}): JobConfig {
-  return {
-    name,
-    command: ['/bin/true'],
-    commandAppendRun: false,
-    schedule: null,
-    scheduleTimezone: null,
-    environment: {},
-    maxExecution: null,
-    maxExecutionGrace: 60,
-    concurrencyGroups: [],
-    renderReports: true,
-    jenkinsEnvironment: false,
-    jobGroup: null,
-    concurrentRuns: false,
-    ...overrides,
-  };
-}
+/** A job config with the defaults of SPEC §3 (shared builder in test/helpers). */
+export { jobConfig as job } from '../helpers/index.js';
 
 /** A Config for unit tests of the renderer. */
 export function config(dataDir: string, jobs: readonly JobConfig[], overrides: Partial<Config> = {}): Config {
