@@ -247,18 +247,7 @@ export class SqliteStore implements RunStore {
     const tx = this.conn().transaction(() => {
       let n = 0;
       for (const run of runs) {
-        n += insert.run(
-          run.jobName,
-          run.runId,
-          run.scheduleTime,
-          run.startTime,
-          run.stopTime,
-          run.exitCode,
-          run.triggerType,
-          jsonColumn(run.triggerData),
-          jsonColumn(run.runData),
-          run.runId,
-        ).changes;
+        n += insert.run(...finishedParams(run)).changes;
         remove.run(run.runId);
       }
       return n;
@@ -285,18 +274,7 @@ export class SqliteStore implements RunStore {
     );
     const remove = this.stmt('DELETE FROM runs_running WHERE run_id = ?');
     const tx = db.transaction(() => {
-      insert.run(
-        run.jobName,
-        run.runId,
-        run.scheduleTime,
-        run.startTime,
-        run.stopTime,
-        run.exitCode,
-        run.triggerType,
-        jsonColumn(run.triggerData),
-        jsonColumn(run.runData),
-        run.runId,
-      );
+      insert.run(...finishedParams(run));
       remove.run(run.runId);
     });
     await this.retry('recording a finished run', () => tx.immediate());
@@ -408,4 +386,20 @@ export class SqliteStore implements RunStore {
       if (rows.length < pageSize) return;
     }
   }
+}
+
+/** Parameters of the insert-unless-present statement for a finished run (its id twice). */
+function finishedParams(run: FinishedRun): unknown[] {
+  return [
+    run.jobName,
+    run.runId,
+    run.scheduleTime,
+    run.startTime,
+    run.stopTime,
+    run.exitCode,
+    run.triggerType,
+    jsonColumn(run.triggerData),
+    jsonColumn(run.runData),
+    run.runId,
+  ];
 }
