@@ -51,7 +51,7 @@ jobs:
     expect(json(byJob['missing']!.run_data)).toMatchObject({ dsari_status: 'failed_to_start', dsari_reason: expect.stringContaining('/no/such/program') });
     expect(byJob['notexec']?.exit_code).toBe(126);
     expect(byJob['fine']?.exit_code).toBe(0);
-    expect(d.stderr).toMatch(/ERROR: \[missing [0-9a-f-]{36}\] Cannot run \/no\/such\/program --flag: /);
+    await d.waitForOutput(/ERROR: \[missing [0-9a-f-]{36}\] Cannot run \/no\/such\/program --flag: /);
     expect(d.running).toBe(true);
     await d.stop();
   });
@@ -88,8 +88,8 @@ jobs:
     expect(data['good']?.['return_data']).toEqual({ n: 1 });
     expect(data['notjson']?.['return_data']).toBeUndefined();
     expect(data['huge']?.['return_data']).toBeUndefined();
-    expect(d.stderr).toMatch(/WARNING: \[notjson [0-9a-f-]{36}\] return_data ignored: .*return_data\.json/);
-    expect(d.stderr).toMatch(/WARNING: \[huge [0-9a-f-]{36}\] return_data ignored: .*return_data\.json/);
+    await d.waitForOutput(/WARNING: \[notjson [0-9a-f-]{36}\] return_data ignored: .*return_data\.json/);
+    await d.waitForOutput(/WARNING: \[huge [0-9a-f-]{36}\] return_data ignored: .*return_data\.json/);
     expect(rssKb(d.pid)).toBeLessThan(200_000);
     await d.stop();
   });

@@ -48,7 +48,7 @@ describe('dsari-daemon: crashes', () => {
     const { runId, pid } = await crashDuringRun('echo start; while [ ! -e "$JOB_DIR/go" ]; do sleep 0.05; done; echo end; exit 3');
     expect(pidAlive(pid)).toBe(true);
     const d = await site!.startReady();
-    expect(d.stderr).toMatch(new RegExp(`INFO: \\[t ${runId}\\] Adopted PID ${pid} left running by a previous daemon`));
+    await d.waitForOutput(new RegExp(`INFO: \\[t ${runId}\\] Adopted PID ${pid} left running by a previous daemon`));
     writeFileSync(join(site!.data, 'runs', 't', 'go'), '');
     const [row] = await site!.waitRows(1);
     expect(row).toMatchObject({ run_id: runId, exit_code: 3 });
@@ -80,7 +80,7 @@ describe('dsari-daemon: crashes', () => {
     const data = json(row!.run_data);
     expect(data['dsari_status']).toBe('lost');
     expect(data['dsari_reason']).toMatch(new RegExp(`process ${pid} ended while no daemon was watching`));
-    expect(d.stderr).toMatch(new RegExp(`WARNING: \\[t ${runId}\\] Run lost: `));
+    await d.waitForOutput(new RegExp(`WARNING: \\[t ${runId}\\] Run lost: `));
     expect(readFileSync(join(site!.runDir('t', runId), 'output.txt'), 'utf8')).toBe('before\n');
     await d.stop();
   });

@@ -85,7 +85,7 @@ jobs:
     site.trigger('long', {});
     const [row] = await site.waitRows(1);
     expect(row?.exit_code).toBe(143);
-    expect(d.stderr).toMatch(/WARNING: \[long [0-9a-f-]{36}\] Max execution \(0\.5s\) exceeded, sending SIGTERM to PID \d+/);
+    await d.waitForOutput(/WARNING: \[long [0-9a-f-]{36}\] Max execution \(0\.5s\) exceeded, sending SIGTERM to PID \d+/);
     site.trigger('prev', {});
     const [first] = await site.waitRows(1, (r) => r.job_name === 'prev');
     site.trigger('prev', {});

@@ -30,9 +30,9 @@ jobs:
     expect(row).toMatchObject({ job_name: 't', exit_code: 0, trigger_type: 'file' });
     expect(json(row!.trigger_data)).toEqual({ type: 'git', description: 'new commit', environment: { GREETING: 'hi' }, extra: { k: [1, 2] } });
     expect(readFileSync(join(site.runDir('t', row!.run_id), 'output.txt'), 'utf8')).toBe('G=hi T=file\n');
-    expect(d.stderr).toMatch(new RegExp(`INFO: \\[t ${row!.run_id}\\] Trigger detected, created run for `));
-    expect(d.stderr).toMatch(new RegExp(`INFO: \\[t ${row!.run_id}\\] Running PID \\d+: /bin/sh -c 'echo "G=\\$GREETING T=\\$TRIGGER_TYPE"'`));
-    expect(d.stderr).toMatch(new RegExp(`INFO: \\[t ${row!.run_id}\\] Finished with status 0 in 0:00:0\\d(\\.\\d{6})?`));
+    await d.waitForOutput(new RegExp(`INFO: \\[t ${row!.run_id}\\] Trigger detected, created run for `));
+    await d.waitForOutput(new RegExp(`INFO: \\[t ${row!.run_id}\\] Running PID \\d+: /bin/sh -c 'echo "G=\\$GREETING T=\\$TRIGGER_TYPE"'`));
+    await d.waitForOutput(new RegExp(`INFO: \\[t ${row!.run_id}\\] Finished with status 0 in 0:00:0\\d(\\.\\d{6})?`));
     expect(json(row!.run_data)).toMatchObject({ pid: expect.any(Number), hostname: expect.any(String) });
     await stop(d);
     expect(d.exitCode).toBe(0);
@@ -58,7 +58,7 @@ jobs:
       await waitFor(`rejection of ${content}`, () => site!.rejected('t').length === before + 2, { timeoutMs: 15_000 });
       const reasonFile = site.rejected('t').filter((f) => f.endsWith('.reason')).map((f) => readFileSync(join(site!.data, 'trigger', 't', 'rejected', f), 'utf8')).find((r) => reason.test(r));
       expect(reasonFile).toBeDefined();
-      expect(d.stderr).toMatch(new RegExp(`ERROR: \\[t\\] Cannot load trigger: ${reason.source}`));
+      await d.waitForOutput(new RegExp(`ERROR: \\[t\\] Cannot load trigger: ${reason.source}`));
     }
     site.trigger('nosuchjob', {});
     await d.waitForOutput('ERROR: [nosuchjob] Cannot load trigger: no job named "nosuchjob" in the configuration');
