@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { FinishedRun, RunningRun, RunStore } from '../store/types.js';
+import type { FinishedRun, RecordWrite, RunningRun, RunStore } from '../store/types.js';
 
 /** Finished runs not yet in the database, one JSON object per line. */
 export const JOURNAL_FILE = 'unrecorded-runs.jsonl';
@@ -19,6 +19,14 @@ const RETRY_MAX_MS = 30_000;
 const SLOW_WRITE_MS = 2000;
 /** The longest a write steps aside for due runs. */
 const MAX_HOLD_MS = 200;
+/** Most record writes committed in one transaction. */
+const MAX_BATCH = 500;
+
+interface QueuedWrite {
+  readonly write: RecordWrite;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
 
 export class RunRecorder {
   private readonly backlog: FinishedRun[] = [];
@@ -32,7 +40,8 @@ export class RunRecorder {
    */
   private failing = false;
   private slowWarned = false;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queued: QueuedWrite[] = [];
+  private pumping = false;
   readonly journal: string;
 
   constructor(
@@ -70,7 +79,7 @@ export class RunRecorder {
     await this.gate();
     const slow = this.slowWarning(log, 'the run as running');
     try {
-      await this.serial(() => this.store.insertRunning(run));
+      await this.write({ kind: 'running', run });
       this.succeeded();
     } catch (err) {
       this.failed(log, `Cannot record the run as running: ${errorMessage(err)}`);
@@ -92,14 +101,45 @@ export class RunRecorder {
   /**
    * Record writes go one at a time: while another process holds the database, only one write
    * polls for the lock (each poll can block the event loop briefly), instead of one per run.
+   * Writes queued meanwhile are committed together in one transaction where the store can
+   * (a burst of starts or ends costs one durable commit, not one each); if such a batch fails,
+   * its writes are tried one by one, so a failure belongs to the run that caused it.
    */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(fn, fn);
-    this.queue = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
+  private write(write: RecordWrite): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ write, resolve, reject });
+      if (this.pumping) return;
+      this.pumping = true;
+      // Gather what else is queued in this turn of the event loop before writing.
+      setImmediate(() => void this.pump());
+    });
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.queued.length > 0) {
+        const batch = this.queued.splice(0, MAX_BATCH);
+        if (batch.length > 1 && this.store.recordBatch !== undefined) {
+          try {
+            await this.store.recordBatch(batch.map((q) => q.write));
+            for (const q of batch) q.resolve();
+            continue;
+          } catch (err) {
+            this.log.debug(`Cannot record ${batch.length} runs together (${errorMessage(err)}); recording them one by one`);
+          }
+        }
+        for (const q of batch) {
+          try {
+            await (q.write.kind === 'running' ? this.store.insertRunning(q.write.run) : this.store.finishRun(q.write.run));
+            q.resolve();
+          } catch (err) {
+            q.reject(err);
+          }
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
   }
 
   /** A write failed: logged as an error the first time of an outage, at debug level after. */
@@ -188,7 +228,7 @@ export class RunRecorder {
     await this.gate();
     const slow = this.slowWarning(log, 'the finished run');
     try {
-      await this.serial(() => this.store.finishRun(run));
+      await this.write({ kind: 'finished', run });
       this.succeeded();
       return true;
     } catch (err) {

@@ -45,16 +45,21 @@ export function identityViolations(triggerEnvironment: Readonly<Record<string, u
   return IDENTITY_VARIABLES.filter((name) => Object.prototype.hasOwnProperty.call(triggerEnvironment, name));
 }
 
+/** The daemon's own user, looked up once (each lookup reads the user database). */
+let ownUser: { username: string; homedir: string } | null | undefined;
+
 function lookUpUser(input: RunEnvironmentInput): { username: string; homedir: string } | null {
   if (input.user !== undefined) return input.user;
+  if (ownUser !== undefined) return ownUser;
   try {
     const u = userInfo();
-    return { username: u.username, homedir: u.homedir };
+    ownUser = { username: u.username, homedir: u.homedir };
   } catch (err) {
     // No entry in the user database for our uid (containers): the original leaves both out.
     void err;
-    return null;
+    ownUser = null;
   }
+  return ownUser;
 }
 
 function addPrevious(env: Record<string, string>, prefix: string, run: FinishedRun | null | undefined): void {

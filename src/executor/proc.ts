@@ -144,7 +144,19 @@ const O_CLOEXEC = 0o2000000;
  * a shell's extra descriptor). The original closed fds 3–1023 in each run; startRun covers these
  * with /dev/null so that a run never holds them open.
  */
-export function inheritableDescriptors(): number[] {
+export function inheritableDescriptors(): readonly number[] {
+  inherited ??= Object.freeze(scanInheritableDescriptors());
+  return inherited;
+}
+
+/**
+ * Found once per process: what the daemon inherited does not change, and a scan of /proc/self/fd
+ * costs a read per open descriptor, which grows with the number of runs going (a burst of 300
+ * starts spent most of its time here before this was cached).
+ */
+let inherited: readonly number[] | null = null;
+
+function scanInheritableDescriptors(): number[] {
   let names: string[];
   try {
     names = readdirSync('/proc/self/fd');

@@ -45,6 +45,7 @@ import type {
   PreviousRuns,
   RunQuery,
   RunRecord,
+  RecordWrite,
   RunStore,
   RunningRun,
 } from './types.js';
@@ -212,24 +213,39 @@ export class SqliteStore implements RunStore {
     return this.stmt(sql).all(...params) as RawRow[];
   }
 
+  /** The running row, unless the run id is in either table. 1 if inserted. */
+  private insertRunningNow(run: RunningRun): number {
+    return this.stmt(
+      `INSERT INTO runs_running (${RUNNING_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?
+       WHERE NOT EXISTS (SELECT 1 FROM runs_running WHERE run_id = ?)
+         AND NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)`,
+    ).run(run.jobName, run.runId, run.scheduleTime, run.startTime, run.triggerType, jsonColumn(run.triggerData), jsonColumn(run.runData), run.runId, run.runId).changes;
+  }
+
+  /** Inside a transaction: the finished row (unless already there), running row removed. 1 if inserted. */
+  private finishRunNow(run: FinishedRun): number {
+    const { changes } = this.stmt(
+      `INSERT INTO runs (${FINISHED_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
+       WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)`,
+    ).run(...finishedParams(run));
+    this.stmt('DELETE FROM runs_running WHERE run_id = ?').run(run.runId);
+    return changes;
+  }
+
   async insertRunning(run: RunningRun): Promise<void> {
     await this.retry('recording a started run', () => {
-      this.stmt(
-        `INSERT INTO runs_running (${RUNNING_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?
-         WHERE NOT EXISTS (SELECT 1 FROM runs_running WHERE run_id = ?)
-           AND NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)`,
-      ).run(
-        run.jobName,
-        run.runId,
-        run.scheduleTime,
-        run.startTime,
-        run.triggerType,
-        jsonColumn(run.triggerData),
-        jsonColumn(run.runData),
-        run.runId,
-        run.runId,
-      );
+      this.insertRunningNow(run);
     });
+  }
+
+  async recordBatch(writes: readonly RecordWrite[]): Promise<void> {
+    const tx = this.conn().transaction(() => {
+      for (const w of writes) {
+        if (w.kind === 'running') this.insertRunningNow(w.run);
+        else this.finishRunNow(w.run);
+      }
+    });
+    await this.retry(`recording ${writes.length} started or finished runs`, () => tx.immediate());
   }
 
   async updateRunningData(runId: string, runData: JsonObject): Promise<void> {
@@ -239,44 +255,25 @@ export class SqliteStore implements RunStore {
   }
 
   async importFinished(runs: readonly FinishedRun[]): Promise<number> {
-    const insert = this.stmt(
-      `INSERT INTO runs (${FINISHED_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
-       WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)`,
-    );
-    const remove = this.stmt('DELETE FROM runs_running WHERE run_id = ?');
     const tx = this.conn().transaction(() => {
       let n = 0;
-      for (const run of runs) {
-        n += insert.run(...finishedParams(run)).changes;
-        remove.run(run.runId);
-      }
+      for (const run of runs) n += this.finishRunNow(run);
       return n;
     });
     return this.retry('copying finished runs', () => tx.immediate());
   }
 
   async importRunning(runs: readonly RunningRun[]): Promise<number> {
-    let n = 0;
-    for (const run of runs) {
-      const before = this.conn().prepare('SELECT total_changes() AS c').get() as { c: number };
-      await this.insertRunning(run);
-      const after = this.conn().prepare('SELECT total_changes() AS c').get() as { c: number };
-      n += after.c - before.c;
-    }
-    return n;
+    const tx = this.conn().transaction(() => {
+      let n = 0;
+      for (const run of runs) n += this.insertRunningNow(run);
+      return n;
+    });
+    return this.retry('copying running runs', () => tx.immediate());
   }
 
   async finishRun(run: FinishedRun): Promise<void> {
-    const db = this.conn();
-    const insert = this.stmt(
-      `INSERT INTO runs (${FINISHED_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
-       WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)`,
-    );
-    const remove = this.stmt('DELETE FROM runs_running WHERE run_id = ?');
-    const tx = db.transaction(() => {
-      insert.run(...finishedParams(run));
-      remove.run(run.runId);
-    });
+    const tx = this.conn().transaction(() => this.finishRunNow(run));
     await this.retry('recording a finished run', () => tx.immediate());
   }
 

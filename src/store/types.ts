@@ -76,6 +76,9 @@ export interface JobSummary {
   readonly lastSuccessfulRun: FinishedRun | null;
 }
 
+/** One record write, for {@link RunStore.recordBatch}. */
+export type RecordWrite = { readonly kind: 'running'; readonly run: RunningRun } | { readonly kind: 'finished'; readonly run: FinishedRun };
+
 export interface RunStore {
   /** Backend name: "sqlite3", "postgresql" or "mysql". */
   readonly kind: string;
@@ -92,6 +95,11 @@ export interface RunStore {
    * transaction. Idempotent: recording the same run id twice leaves one row.
    */
   finishRun(run: FinishedRun): Promise<void>;
+  /**
+   * Optional: several insertRunning / finishRun writes, in order, in ONE transaction (all or
+   * nothing). The daemon's recorder uses it to commit a burst of starts and ends together.
+   */
+  recordBatch?(writes: readonly RecordWrite[]): Promise<void>;
 
   /** Every row of runs_running. */
   listRunning(): Promise<RunningRun[]>;
