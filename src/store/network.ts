@@ -229,16 +229,7 @@ export class ServerStore implements RunStore {
 
   async insertRunning(run: RunningRun): Promise<void> {
     await this.transaction('recording a started run', (c) =>
-      c.query(this.backend.insertRunningSql, [
-        run.jobName,
-        run.runId,
-        this.enc(run.scheduleTime),
-        this.enc(run.startTime),
-        run.triggerType,
-        jsonColumn(run.triggerData),
-        jsonColumn(run.runData),
-        run.runId,
-      ]),
+      c.query(this.backend.insertRunningSql, this.runningParams(run)),
     );
   }
 
@@ -253,6 +244,11 @@ export class ServerStore implements RunStore {
       await c.query(this.backend.insertFinishedSql(1), this.finishedParams(run));
       await c.query('DELETE FROM runs_running WHERE run_id = ?', [run.runId]);
     });
+  }
+
+  /** Parameters of insertRunningSql (the run id again for its NOT EXISTS). */
+  private runningParams(run: RunningRun): unknown[] {
+    return [run.jobName, run.runId, this.enc(run.scheduleTime), this.enc(run.startTime), run.triggerType, jsonColumn(run.triggerData), jsonColumn(run.runData), run.runId];
   }
 
   private finishedParams(run: FinishedRun): unknown[] {
@@ -282,16 +278,7 @@ export class ServerStore implements RunStore {
     return this.transaction('copying running runs', async (c) => {
       let n = 0;
       for (const run of runs) {
-        n += await c.execute(this.backend.insertRunningSql, [
-          run.jobName,
-          run.runId,
-          this.enc(run.scheduleTime),
-          this.enc(run.startTime),
-          run.triggerType,
-          jsonColumn(run.triggerData),
-          jsonColumn(run.runData),
-          run.runId,
-        ]);
+        n += await c.execute(this.backend.insertRunningSql, this.runningParams(run));
       }
       return n;
     });
