@@ -3,6 +3,11 @@
 // spawn+reap rate of /bin/true, and 10,000 daily jobs (ready time, memory, idle CPU).
 // Run: npm run bench -- daemon
 import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { WRAPPER_SCRIPT } from '../dist/executor/status.js';
+import { Logger } from '../dist/log.js';
+import { createStore } from '../dist/store/index.js';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,6 +136,97 @@ for (const base of [tmpdir(), '/dev/shm']) {
     `${N} triggered runs of /bin/true, all recorded (data in ${base}): ${f(daemonMs, 0)} ms = ${f(daemonRate, 0)} runs/s; bare spawn+reap in Node: ${f(bareMs, 0)} ms = ${f(bareRate, 0)} /s; ratio ${f(daemonRate / bareRate, 2)} (target ≥ 0.5)`,
   );
   await site.stop();
+}
+
+// 3a. The ceiling the exit-status wrapper sets: 300 × (/bin/sh wrapper → /bin/true) spawned from
+// Node with no bookkeeping at all, vs bare /bin/true. The daemon cannot beat this ratio.
+{
+  const N = 300;
+  const dir = mkdtempSync(join(tmpdir(), 'dsari-bench-wrapper-'));
+  const ratios = [];
+  for (let k = 0; k < 3; k++) {
+    let t = performance.now();
+    await Promise.all(Array.from({ length: N }, () => new Promise((r) => spawn('/bin/true', [], { stdio: 'ignore' }).on('exit', r))));
+    const bareMs = performance.now() - t;
+    t = performance.now();
+    await Promise.all(
+      Array.from({ length: N }, (_, i) => new Promise((r) => spawn('/bin/sh', ['-c', WRAPPER_SCRIPT, 'dsari-run', join(dir, `status-${i}`), '/bin/true'], { stdio: 'ignore', detached: true }).on('exit', r))),
+    );
+    ratios.push(bareMs / (performance.now() - t));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`ceiling: ${N} /bin/true under the exit-status wrapper, spawned with no bookkeeping, vs bare: ratio ${ratios.map((x) => f(x, 2)).join(', ')} (the daemon cannot do better than this)`);
+}
+
+// 3b. The same burst with the records in PostgreSQL and MariaDB (a fresh database each, on the
+// local servers; skipped with a message where a server does not answer).
+const backends = [
+  {
+    name: 'PostgreSQL',
+    async create(db) {
+      const admin = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/test' });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${db}`);
+      return {
+        yaml: `database:\n  type: postgresql\n  dsn: "postgresql://postgres@127.0.0.1:5432/${db}"\n`,
+        store: { type: 'postgresql', dsn: `postgresql://postgres@127.0.0.1:5432/${db}` },
+        drop: async () => {
+          await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+          await admin.end();
+        },
+      };
+    },
+  },
+  {
+    name: 'MariaDB',
+    async create(db) {
+      const admin = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' });
+      await admin.query(`CREATE DATABASE ${db}`);
+      return {
+        yaml: `database:\n  type: mysql\n  connection: {host: 127.0.0.1, port: 3306, user: root, passwd: "", db: ${db}}\n`,
+        store: { type: 'mysql', connection: { host: '127.0.0.1', port: 3306, user: 'root', passwd: '', db } },
+        drop: async () => {
+          await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+          await admin.end();
+        },
+      };
+    },
+  },
+];
+for (const backend of backends) {
+  const N = 300;
+  let target;
+  try {
+    target = await backend.create(`dsari_bench_${process.pid}`);
+  } catch (err) {
+    console.log(`300 triggered runs with ${backend.name}: SKIPPED, the server does not answer (${err.message})`);
+    continue;
+  }
+  try {
+    const bareStart = performance.now();
+    await Promise.all(Array.from({ length: N }, () => new Promise((r) => spawn('/bin/true', [], { stdio: 'ignore' }).on('exit', r))));
+    const bareMs = performance.now() - bareStart;
+    const names = Array.from({ length: N }, (_, i) => `j${i}`);
+    const site = new Site('burst-db', `${target.yaml}job_groups:\n  g:\n    job_names: [${names.join(', ')}]\n    command: /bin/true\n`);
+    await site.start();
+    const store = createStore(target.store, { log: new Logger({ sink: { write: () => undefined } }), readOnly: true });
+    await store.open();
+    const t = performance.now();
+    for (const n of names) site.trigger(n);
+    let done = 0;
+    while (done < N) {
+      await sleep(20);
+      done = (await store.listRuns({ includeRunning: false })).length;
+    }
+    const daemonMs = performance.now() - t;
+    await store.close();
+    const bareRate = N / (bareMs / 1000);
+    const daemonRate = N / (daemonMs / 1000);
+    console.log(`${N} triggered runs of /bin/true, all recorded in ${backend.name}: ${f(daemonMs, 0)} ms = ${f(daemonRate, 0)} runs/s; bare spawn+reap: ${f(bareRate, 0)} /s; ratio ${f(daemonRate / bareRate, 2)}`);
+    await site.stop();
+  } finally {
+    await target.drop();
+  }
 }
 
 // 4. 10,000 daily jobs: time to "Scheduler running", memory, CPU while idle.
