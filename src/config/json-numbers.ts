@@ -115,3 +115,21 @@ export function parseJsonMarkingFloats(text: string): unknown {
   const result = value();
   return result;
 }
+
+/** True for any text holding a number with an exponent or a zero fraction (or lookalikes in strings). */
+const MAYBE_INTEGRAL_FLOAT = /[:[,]\s*-?\d+(?:\.\d*)?[eE]|\d\.0+\s*[,\]}]/;
+
+/**
+ * `plain` (what JSON.parse made of `text`), or, when `text` may hold a whole number written as a
+ * float, a second read of it with those marked. Most texts have none; a quick look spares them
+ * the second read.
+ */
+export function withFloatMarks(text: string, plain: unknown): unknown {
+  if (!MAYBE_INTEGRAL_FLOAT.test(text)) return plain;
+  try {
+    return parseJsonMarkingFloats(text);
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    return plain;
+  }
+}

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import jsyaml from 'js-yaml';
 import { ConfigError } from '../errors.js';
-import { parseJsonMarkingFloats } from './json-numbers.js';
+import { withFloatMarks } from './json-numbers.js';
 import { isMapping, markFloat, type RawMapping } from './values.js';
 import { IntegralFloat, PYYAML_SCHEMA } from './yaml-schema.js';
 
@@ -85,9 +85,6 @@ function position(mark: { line: number; column: number } | undefined): string {
   return mark === undefined ? '' : `line ${mark.line + 1}, column ${mark.column + 1}: `;
 }
 
-/** True for any text holding a number with an exponent or a zero fraction (or lookalikes in strings). */
-const MAYBE_INTEGRAL_FLOAT = /[:[,]\s*-?\d+(?:\.\d*)?[eE]|\d\.0+\s*[,\]}]/;
-
 function parseJson(text: string, label: string): unknown {
   let plain: unknown;
   try {
@@ -108,14 +105,7 @@ function parseJson(text: string, label: string): unknown {
     throw new ConfigError(`${label}: ${where}JSON syntax error: ${short}`, { file: label }, { cause: err });
   }
   // JSON.parse cannot tell 1 from 1.0; a second, marking read of the now known-valid text can.
-  // Most files have no whole number written as a float; a quick look spares them that read.
-  if (!MAYBE_INTEGRAL_FLOAT.test(text)) return plain;
-  try {
-    return parseJsonMarkingFloats(text);
-  } catch (err) {
-    if (!(err instanceof SyntaxError)) throw err;
-    return plain;
-  }
+  return withFloatMarks(text, plain);
 }
 
 /** Most values (counting every alias use) and deepest nesting a YAML configuration may have. */

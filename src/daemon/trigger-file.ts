@@ -4,6 +4,8 @@
  * caller reads the file and passes its text and modification time in.
  */
 import { parse as parseYaml } from 'yaml';
+import { environmentValueText } from '../config/environment.js';
+import { withFloatMarks } from '../config/json-numbers.js';
 import type { EpochSeconds } from '../clock.js';
 import { DsariError, errorMessage } from '../errors.js';
 import type { JsonObject } from '../store/types.js';
@@ -74,22 +76,23 @@ function describe(value: unknown): string {
  * @throws TriggerContentError naming the key
  */
 export function normalizeEnvironment(value: unknown): Record<string, string> {
-  let entries: Array<[string, unknown]>;
+  // [name, value, the mapping it is in] (float marks are kept per mapping, see config/values.ts)
+  let entries: Array<[string, unknown, object]>;
   if (Array.isArray(value)) {
     entries = [];
     for (const [i, item] of value.entries()) {
       if (!isMapping(item) || Object.keys(item).length !== 1) {
         throw new TriggerContentError(`environment[${i}] must be a mapping with one entry, not ${describe(item)}`, false);
       }
-      entries.push(...Object.entries(item));
+      entries.push(...Object.entries(item).map(([k, v]): [string, unknown, object] => [k, v, item]));
     }
   } else if (isMapping(value)) {
-    entries = Object.entries(value);
+    entries = Object.entries(value).map(([k, v]): [string, unknown, object] => [k, v, value]);
   } else {
     throw new TriggerContentError(`environment must be a mapping, not ${describe(value)}`, false);
   }
   const env: Record<string, string> = {};
-  for (const [key, v] of entries) {
+  for (const [key, v, container] of entries) {
     if (key === '' || key.includes('=') || key.includes('\0')) {
       throw new TriggerContentError(`environment: ${JSON.stringify(key)} is not a valid variable name`, false);
     }
@@ -97,7 +100,7 @@ export function normalizeEnvironment(value: unknown): Record<string, string> {
       if (v.includes('\0')) throw new TriggerContentError(`environment: ${key}: value contains a NUL character`, false);
       env[key] = v;
     } else if (typeof v === 'number' && Number.isFinite(v)) {
-      env[key] = String(v);
+      env[key] = environmentValueText(container, key, v) ?? String(v);
     } else {
       throw new TriggerContentError(`environment: ${key} must be a string or a number, not ${describe(v)}`, false);
     }
@@ -110,7 +113,8 @@ export function parseTriggerContent(text: string, kind: TriggerFileKind): unknow
   if (kind === 'json') {
     if (text.trim() === '') throw new TriggerContentError('the file is empty', true);
     try {
-      return JSON.parse(text) as unknown;
+      // Python's json reads 1.0 as a float, and the original set such a variable to "1.0".
+      return withFloatMarks(text, JSON.parse(text));
     } catch (err) {
       throw new TriggerContentError(`not valid JSON: ${errorMessage(err)}`, true);
     }

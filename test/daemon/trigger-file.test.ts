@@ -39,6 +39,12 @@ describe('trigger content (SPEC §5.2)', () => {
     expect(t.environment).toEqual({ A: 'x', N: '5', F: '1.5' });
   });
 
+  it('a JSON whole number written as a float becomes the text Python gave it ("1.0", "1000.0")', () => {
+    const t = readTrigger('{"environment": {"A": 1.0, "B": 3, "C": 1e3, "D": 2.50, "S": "1.0"}, "n": 1.0}', 'json', ctx);
+    expect(t.environment).toEqual({ A: '1.0', B: '3', C: '1000.0', D: '2.5', S: '1.0' });
+    expect(readTrigger('{"environment": [{"A": 2.0}, {"B": 2}]}', 'json', ctx).environment).toEqual({ A: '2.0', B: '2' });
+  });
+
   it('accepts YAML, and the list-of-mappings environment form', () => {
     const t = readTrigger('type: y\nenvironment:\n  - A: 1\n  - B: two\n', 'yaml', ctx);
     expect(t.environment).toEqual({ A: '1', B: 'two' });
