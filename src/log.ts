@@ -62,7 +62,25 @@ export class Logger {
   }
 }
 
-const stderrSink: LogSink = { write: (line) => process.stderr.write(line) };
+/**
+ * Lines to stderr. When stderr cannot be written any more (its reader is gone: EPIPE), lines are
+ * dropped from then on. Without a handler the failed write is an uncaught error, which the
+ * daemon logs — to stderr again — and that loop used a whole core of an orphaned daemon.
+ */
+let stderrBroken = false;
+let stderrWatched = false;
+const stderrSink: LogSink = {
+  write: (line) => {
+    if (stderrBroken) return;
+    if (!stderrWatched) {
+      stderrWatched = true;
+      process.stderr.on('error', () => {
+        stderrBroken = true;
+      });
+    }
+    process.stderr.write(line);
+  },
+};
 
 /** A sink that keeps lines in memory, for tests. */
 export class MemorySink implements LogSink {

@@ -119,6 +119,32 @@ jobs:
     await d.stop();
   }, 150_000);
 
+  it('stderr closed by its reader (an orphaned daemon): runs are still recorded and the daemon does not spin', async () => {
+    site = new Site(`
+jobs:
+  t:
+    command: /bin/true
+`);
+    const d = await site.startReady();
+    d.child.stderr?.destroy(); // the reader goes away: the daemon's next log line gets EPIPE
+    site.trigger('t', {});
+    await site.waitRows(1);
+    site.trigger('t', {});
+    await site.waitRows(2);
+    // Each failed log write once raised an error that was logged to stderr again, in a loop
+    // that took a whole core. Idle, the daemon now uses next to no CPU.
+    const cpu = (): number => {
+      const f = readFileSync(`/proc/${d.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100;
+    };
+    const before = cpu();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(cpu() - before).toBeLessThan(0.5);
+    expect(d.running).toBe(true);
+    await d.stop();
+    expect(d.exitCode).toBe(0);
+  });
+
   it('an unusable data directory: refuses to start with one line', async () => {
     const tmp = makeTempDir();
     try {
