@@ -81,6 +81,37 @@ class Site {
   }
 }
 
+/** Milliseconds for `n` bare spawn+reap of /bin/true from this process, all at once. */
+async function bareSpawnMs(n) {
+  const t = performance.now();
+  await Promise.all(Array.from({ length: n }, () => new Promise((r) => spawn('/bin/true', [], { stdio: 'ignore' }).on('exit', r))));
+  return performance.now() - t;
+}
+
+/**
+ * Starts a daemon with `n` jobs of /bin/true (`dbYaml` picks the database), triggers them all
+ * at once and waits until `recorded()` says all are in `runs`. Prints the rate beside the bare
+ * spawn+reap rate measured just before.
+ */
+async function burst({ n, label, dbYaml = '', base = tmpdir(), recorded }) {
+  const bareMs = await bareSpawnMs(n);
+  const names = Array.from({ length: n }, (_, i) => `j${i}`);
+  const site = new Site('burst', `${dbYaml}job_groups:\n  g:\n    job_names: [${names.join(', ')}]\n    command: /bin/true\n`, base);
+  await site.start();
+  const count = await recorded(site);
+  const t = performance.now();
+  for (const name of names) site.trigger(name);
+  while ((await count.read()) < n) await sleep(10);
+  const daemonMs = performance.now() - t;
+  await count.close?.();
+  const bareRate = n / (bareMs / 1000);
+  const daemonRate = n / (daemonMs / 1000);
+  console.log(
+    `${n} triggered runs of /bin/true, all recorded ${label}: ${f(daemonMs, 0)} ms = ${f(daemonRate, 0)} runs/s; bare spawn+reap in Node: ${f(bareMs, 0)} ms = ${f(bareRate, 0)} /s; ratio ${f(daemonRate / bareRate, 2)} (target ≥ 0.5)`,
+  );
+  await site.stop();
+}
+
 // 1. Trigger file renamed into place → process started (the "Running PID" line), no signal.
 {
   const site = new Site('trigger', 'jobs:\n  t:\n    command: /bin/true\n');
@@ -115,27 +146,7 @@ class Site {
 // 3. 300 jobs triggered at once (each /bin/true), all recorded, vs bare spawn+reap in Node; on
 // the disk, and in /dev/shm (no disk flushes: shows what the database's durable commits cost).
 for (const base of [tmpdir(), '/dev/shm']) {
-  const N = 300;
-  const bareStart = performance.now();
-  await Promise.all(Array.from({ length: N }, () => new Promise((r) => spawn('/bin/true', [], { stdio: 'ignore' }).on('exit', r))));
-  const bareMs = performance.now() - bareStart;
-  const names = Array.from({ length: N }, (_, i) => `j${i}`);
-  const site = new Site('burst', `job_groups:\n  g:\n    job_names: [${names.join(', ')}]\n    command: /bin/true\n`, base);
-  await site.start();
-  const t = performance.now();
-  for (const n of names) site.trigger(n);
-  let done = 0;
-  while (done < N) {
-    await sleep(10);
-    done = site.rows().length;
-  }
-  const daemonMs = performance.now() - t;
-  const bareRate = N / (bareMs / 1000);
-  const daemonRate = N / (daemonMs / 1000);
-  console.log(
-    `${N} triggered runs of /bin/true, all recorded (data in ${base}): ${f(daemonMs, 0)} ms = ${f(daemonRate, 0)} runs/s; bare spawn+reap in Node: ${f(bareMs, 0)} ms = ${f(bareRate, 0)} /s; ratio ${f(daemonRate / bareRate, 2)} (target ≥ 0.5)`,
-  );
-  await site.stop();
+  await burst({ n: 300, label: `(data in ${base})`, base, recorded: async (site) => ({ read: async () => site.rows().length }) });
 }
 
 // 3a. The ceiling the exit-status wrapper sets: 300 × (/bin/sh wrapper → /bin/true) spawned from
@@ -145,10 +156,8 @@ for (const base of [tmpdir(), '/dev/shm']) {
   const dir = mkdtempSync(join(tmpdir(), 'dsari-bench-wrapper-'));
   const ratios = [];
   for (let k = 0; k < 3; k++) {
-    let t = performance.now();
-    await Promise.all(Array.from({ length: N }, () => new Promise((r) => spawn('/bin/true', [], { stdio: 'ignore' }).on('exit', r))));
-    const bareMs = performance.now() - t;
-    t = performance.now();
+    const bareMs = await bareSpawnMs(N);
+    const t = performance.now();
     await Promise.all(
       Array.from({ length: N }, (_, i) => new Promise((r) => spawn('/bin/sh', ['-c', WRAPPER_SCRIPT, 'dsari-run', join(dir, `status-${i}`), '/bin/true'], { stdio: 'ignore', detached: true }).on('exit', r))),
     );
@@ -194,7 +203,6 @@ const backends = [
   },
 ];
 for (const backend of backends) {
-  const N = 300;
   let target;
   try {
     target = await backend.create(`dsari_bench_${process.pid}`);
@@ -203,27 +211,16 @@ for (const backend of backends) {
     continue;
   }
   try {
-    const bareStart = performance.now();
-    await Promise.all(Array.from({ length: N }, () => new Promise((r) => spawn('/bin/true', [], { stdio: 'ignore' }).on('exit', r))));
-    const bareMs = performance.now() - bareStart;
-    const names = Array.from({ length: N }, (_, i) => `j${i}`);
-    const site = new Site('burst-db', `${target.yaml}job_groups:\n  g:\n    job_names: [${names.join(', ')}]\n    command: /bin/true\n`);
-    await site.start();
-    const store = createStore(target.store, { log: new Logger({ sink: { write: () => undefined } }), readOnly: true });
-    await store.open();
-    const t = performance.now();
-    for (const n of names) site.trigger(n);
-    let done = 0;
-    while (done < N) {
-      await sleep(20);
-      done = (await store.listRuns({ includeRunning: false })).length;
-    }
-    const daemonMs = performance.now() - t;
-    await store.close();
-    const bareRate = N / (bareMs / 1000);
-    const daemonRate = N / (daemonMs / 1000);
-    console.log(`${N} triggered runs of /bin/true, all recorded in ${backend.name}: ${f(daemonMs, 0)} ms = ${f(daemonRate, 0)} runs/s; bare spawn+reap: ${f(bareRate, 0)} /s; ratio ${f(daemonRate / bareRate, 2)}`);
-    await site.stop();
+    await burst({
+      n: 300,
+      label: `in ${backend.name}`,
+      dbYaml: target.yaml,
+      recorded: async () => {
+        const store = createStore(target.store, { log: new Logger({ sink: { write: () => undefined } }), readOnly: true });
+        await store.open();
+        return { read: async () => (await store.listRuns({ includeRunning: false })).length, close: () => store.close() };
+      },
+    });
   } finally {
     await target.drop();
   }
