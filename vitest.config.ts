@@ -11,6 +11,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    setupFiles: ['./test/setup-fast-check.ts'],
     reporters: ['default', './test/reporters/summary.ts'],
     projects: [
       {

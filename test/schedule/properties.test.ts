@@ -110,11 +110,22 @@ describe('cron properties', () => {
         const a = s!.next(from) as number;
         const b = s!.next(from + delta) as number;
         expect(b).toBeGreaterThanOrEqual(a);
-        // and nothing fires in between: from any time before a fire, the next one is that fire or earlier
-        if (delta > 0 && from + delta < a) expect(b).toBe(a);
+        // and nothing fires in between: from any whole second before a fire's whole second, the
+        // next one is that fire. (Like the original, `next` looks for the first whole second
+        // strictly after floor(from) and then adds the sub-second offset, so from inside the
+        // fire's own second — 19:40:34.000 for a fire at 19:40:34.408 — it is the next fire.)
+        if (delta > 0 && Math.floor(from + delta) < Math.floor(a)) expect(b).toBe(a);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('from inside a fire\'s own second, the next fire is the following one, as in the original (fast-check counterexample)', () => {
+    // "*/1 19 * * *" for job "㍹" in Pacific/Chatham fires at 19:40:34.408 local (06:55:34.408 UTC).
+    const s = compileSchedule('*/1 19 * * *', { jobName: '㍹', timezone: 'Pacific/Chatham' });
+    expect(s.next(2062392933.9)).toBeCloseTo(2062392934.408, 3);
+    expect(s.next(2062392934)).toBeCloseTo(2062392994.408, 3);
+    expect(s.next(2062392934.3)).toBeCloseTo(2062392994.408, 3);
   });
 
   it('skips no occurrence (UTC, brute force over every second between from and next)', () => {
