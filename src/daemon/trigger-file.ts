@@ -96,14 +96,11 @@ export function normalizeEnvironment(value: unknown): Record<string, string> {
     if (key === '' || key.includes('=') || key.includes('\0')) {
       throw new TriggerContentError(`environment: ${JSON.stringify(key)} is not a valid variable name`, false);
     }
-    if (typeof v === 'string') {
-      if (v.includes('\0')) throw new TriggerContentError(`environment: ${key}: value contains a NUL character`, false);
-      env[key] = v;
-    } else if (typeof v === 'number' && Number.isFinite(v)) {
-      env[key] = environmentValueText(container, key, v) ?? String(v);
-    } else {
-      throw new TriggerContentError(`environment: ${key} must be a string or a number, not ${describe(v)}`, false);
-    }
+    if (typeof v === 'string' && v.includes('\0')) throw new TriggerContentError(`environment: ${key}: value contains a NUL character`, false);
+    // As in the configuration (SPEC §3): strings as they are, numbers as Python writes them.
+    const text = typeof v === 'number' && !Number.isFinite(v) ? undefined : environmentValueText(container, key, v);
+    if (text === undefined) throw new TriggerContentError(`environment: ${key} must be a string or a number, not ${describe(v)}`, false);
+    env[key] = text;
   }
   return env;
 }

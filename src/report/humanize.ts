@@ -2,6 +2,7 @@
  * Times and durations as people read them: "1 min 5 s", "3 hours ago", "2026-11-30 04:16:32 UTC".
  */
 import type { EpochSeconds } from '../clock.js';
+import { civilFromDays } from '../schedule/calendar.js';
 
 /** A duration in seconds as "850 ms", "4.2 s", "42 s", "1 min 5 s", "2 h 3 min", "3 d 4 h". */
 export function humanDuration(seconds: number | null | undefined): string {
@@ -51,16 +52,8 @@ export function relativeTime(time: EpochSeconds | null | undefined, now: EpochSe
 function utcFields(secs: number): [number, number, number, number, number, number] {
   const days = Math.floor(secs / 86_400);
   const sod = secs - days * 86_400;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return [y, m, d, Math.floor(sod / 3600), Math.floor((sod % 3600) / 60), sod % 60];
+  const { year, month, day } = civilFromDays(days);
+  return [year, month, day, Math.floor(sod / 3600), Math.floor((sod % 3600) / 60), sod % 60];
 }
 
 const p2 = (n: number): string => (n < 10 ? `0${n}` : String(n));

@@ -188,6 +188,17 @@ export async function killLeftovers(): Promise<number> {
   return left.length;
 }
 
+/** SIGKILLs these process groups (runs a test left behind on purpose) and empties the list. */
+export function killProcessGroups(pgids: number[]): void {
+  for (const pgid of pgids.splice(0)) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // The group has already ended: nothing to clean up.
+    }
+  }
+}
+
 /** True if a process with this PID exists (signal 0). */
 export function pidAlive(pid: number): boolean {
   try {

@@ -2,20 +2,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killLeftovers, pidAlive, waitFor } from '../helpers/index.js';
+import { killLeftovers, killProcessGroups, pidAlive, waitFor } from '../helpers/index.js';
 import { json, Site } from './daemon-helpers.js';
 
 let site: Site | null = null;
 const groups: number[] = [];
 afterEach(async () => {
   expect(await killLeftovers()).toBe(0);
-  for (const pgid of groups.splice(0)) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // The run's process group has ended: nothing to clean up.
-    }
-  }
+  killProcessGroups(groups);
   site?.cleanup();
   site = null;
 });

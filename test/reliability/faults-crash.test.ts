@@ -7,20 +7,14 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killLeftovers, pidAlive, waitFor } from '../helpers/index.js';
+import { killLeftovers, killProcessGroups, pidAlive, waitFor } from '../helpers/index.js';
 import { json, type Row, Site } from '../integration/daemon-helpers.js';
 
 let site: Site | null = null;
 const groups: number[] = [];
 afterEach(async () => {
   expect(await killLeftovers()).toBe(0);
-  for (const pgid of groups.splice(0)) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // The run's process group has already ended.
-    }
-  }
+  killProcessGroups(groups);
   site?.cleanup();
   site = null;
 });
