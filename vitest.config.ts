@@ -6,6 +6,12 @@ import { defineConfig } from 'vitest/config';
  */
 const SERVER_FILES = ['test/store/postgresql.test.ts', 'test/store/mysql.test.ts', 'test/integration/daemon-database.test.ts'];
 
+/**
+ * Files run a second time with runs started by Node's child_process (DSARI_SPAWN=child_process)
+ * instead of the native starter: the fallback where the addon is not built must stay correct.
+ */
+const CHILD_PROCESS_FILES = ['test/executor/spawn.test.ts', 'test/executor/terminate.test.ts', 'test/integration/daemon-triggers.test.ts', 'test/integration/daemon-crash.test.ts'];
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -17,6 +23,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'main', include: ['test/**/*.test.ts'], exclude: SERVER_FILES, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'child_process', include: CHILD_PROCESS_FILES, env: { DSARI_SPAWN: 'child_process' }, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,

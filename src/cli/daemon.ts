@@ -9,7 +9,8 @@ import { SystemClock } from '../clock.js';
 import { loadConfig } from '../config/index.js';
 import { createDaemon, prepareDataDir } from '../daemon/index.js';
 import { errorMessage } from '../errors.js';
-import { createLogger } from '../log.js';
+import { SPAWN_METHOD_VARIABLE, spawnMethod } from '../executor/index.js';
+import { createLogger, type Logger } from '../log.js';
 import { createStore } from '../store/index.js';
 import { EXIT_OK, newCommand, withGlobalOptions } from './common.js';
 import { globalOptions } from './context.js';
@@ -54,6 +55,7 @@ async function runDaemon(configDir: string | undefined, debug: boolean): Promise
   const store = createStore(config.database, { log, dataDir: config.dataDir });
   await store.open();
   const daemon = createDaemon({ config, loadConfig: load, store, clock, log });
+  logSpawnMethod(log);
   // A throw anywhere in a callback must not take the runs down with the daemon.
   process.on('uncaughtException', (err) => log.error(`Internal error (the daemon keeps running): ${err.stack ?? errorMessage(err)}`));
   process.on('unhandledRejection', (err) => log.error(`Internal error (the daemon keeps running): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
@@ -103,6 +105,14 @@ async function runDaemon(configDir: string | undefined, debug: boolean): Promise
   await daemon.done;
   clearInterval(keepAlive);
   process.exitCode = EXIT_OK;
+}
+
+/** Says how runs are started: natively, or with child_process and why (a warning if not chosen). */
+function logSpawnMethod(log: Logger): void {
+  const { method, reason } = spawnMethod();
+  if (method === 'posix_spawn') log.info('Runs are started with posix_spawn (the native starter)');
+  else if (reason?.startsWith(`${SPAWN_METHOD_VARIABLE}=`)) log.info(`Runs are started with child_process (${reason})`);
+  else log.warning(`Runs are started with child_process, slower in bursts of many runs: ${reason ?? 'unknown reason'}`);
 }
 
 /** Starts a detached copy of this command and waits until it is ready; returns the exit status. */

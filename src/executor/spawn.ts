@@ -3,12 +3,16 @@
  * descriptor of RUN_DIR/output.txt opened for append (the output goes straight from the
  * command to the file, never through the daemon), its own session and process group, the run's
  * environment only, under the exit-status wrapper (status.ts), with max_execution timers.
+ *
+ * The process is started by the native starter (native.ts: posix_spawn, pidfd) where it is
+ * built, else by Node's child_process; both give the same process, descriptors and result.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { SystemClock } from '../clock.js';
+import { nativeSpawn, type NativeSpawn, type SpawnMethod } from './native.js';
 import { inheritableDescriptors, processStartTime } from './proc.js';
 import { findStartProblem, type StartProblem } from './resolve.js';
 import { wrapperArgs } from './status.js';
@@ -61,6 +65,67 @@ function stdioFor(inFd: number, outFd: number): Array<number | 'ignore'> {
     stdio[fd] = inFd;
   }
   return stdio;
+}
+
+/** The same descriptors as {@link stdioFor}, as the native starter's dup2 pairs. */
+function dupsFor(inFd: number, outFd: number): number[] {
+  const dups = [inFd, 0, outFd, 1, outFd, 2];
+  for (const fd of inheritableDescriptors()) {
+    if (fd > MAX_COVERED_FD || fd <= 2 || fd === inFd || fd === outFd) continue;
+    dups.push(inFd, fd);
+  }
+  return dups;
+}
+
+/** How the started process ended: status or signal, or why it could not start after all. */
+interface ProcessEnd {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly spawnError: string | null;
+}
+
+/** A started process: its PID and its end. */
+interface Started {
+  readonly pid: number | null;
+  readonly ended: Promise<ProcessEnd>;
+}
+
+/**
+ * The wrapper, started by the native starter. The output descriptor is the caller's to close
+ * at once: the process has its own copies when this returns.
+ * @throws Error when the process cannot be started (posix_spawn's error, e.g. ENOENT for a
+ *   working directory removed since the check)
+ */
+function startNative(native: NativeSpawn, args: string[], env: Readonly<Record<string, string>>, cwd: string, inFd: number, outFd: number): Started {
+  let onEnd!: (end: ProcessEnd) => void;
+  const ended = new Promise<ProcessEnd>((resolveEnd) => (onEnd = resolveEnd));
+  const envList = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+  const pid = native.spawn(WRAPPER_SHELL, [WRAPPER_SHELL, ...args], envList, cwd, dupsFor(inFd, outFd), (code, signo) => {
+    // Both null: someone else reaped the process, the status is unknown (never seen; the
+    // executor's fallback for an unknown status applies).
+    onEnd({ code, signal: signo === null ? null : signalName(signo), spawnError: null });
+  });
+  return { pid, ended };
+}
+
+/** The wrapper, started by Node's child_process. */
+function startChild(args: string[], env: Readonly<Record<string, string>>, cwd: string, inFd: number, outFd: number): Started {
+  const child = spawn(WRAPPER_SHELL, args, { cwd, env: { ...env }, stdio: stdioFor(inFd, outFd), detached: true });
+  const ended = new Promise<ProcessEnd>((resolveEnd) => {
+    child.once('error', (err) => {
+      // Only when /bin/sh itself cannot be started (the command's own problems were found
+      // before, or are reported by the wrapper as 127/126).
+      const message = `cannot start ${WRAPPER_SHELL}: ${err.message}`;
+      try {
+        writeSync(outFd, `dsari: cannot start the run: ${message}\n`);
+      } catch {
+        // Best effort; the message is in the result.
+      }
+      resolveEnd({ code: null, signal: null, spawnError: message });
+    });
+    child.once('exit', (code, signal) => resolveEnd({ code, signal, spawnError: null }));
+  });
+  return { pid: child.pid ?? null, ended };
 }
 
 /** A run that could not be started: recorded with the problem written into output.txt. */
@@ -125,25 +190,30 @@ export function startRun(spec: StartRunSpec): RunHandle {
     closeSync(outFd);
     return notStarted(spec, runDir, startTime, { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot open /dev/null: ${(err as Error).message}` }, null);
   }
-  let child;
-  try {
-    child = spawn(WRAPPER_SHELL, wrapperArgs(runDir, spec.argv), {
-      cwd,
-      env: { ...spec.env },
-      stdio: stdioFor(inFd, outFd),
-      detached: true,
-    });
-  } catch (err) {
-    // Synchronous refusals (e.g. an argument Node will not pass): still a recorded run.
-    const handle = notStarted(spec, runDir, startTime, { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot start ${WRAPPER_SHELL}: ${(err as Error).message}` }, outFd);
+  const method: SpawnMethod = spec.spawnMethod ?? (nativeSpawn() ? 'posix_spawn' : 'child_process');
+  const native = method === 'posix_spawn' ? nativeSpawn() : null;
+  if (method === 'posix_spawn' && !native) throw new Error('startRun: spawnMethod posix_spawn asked for, but the native starter is not available');
+  let outClosed = false;
+  const closeOut = (): void => {
+    if (outClosed) return;
+    outClosed = true;
     closeSync(outFd);
+  };
+  let started: Started;
+  try {
+    started = native ? startNative(native, wrapperArgs(runDir, spec.argv), spec.env, cwd, inFd, outFd) : startChild(wrapperArgs(runDir, spec.argv), spec.env, cwd, inFd, outFd);
+  } catch (err) {
+    // Synchronous refusals (an argument with a NUL byte, posix_spawn's errors): still a recorded run.
+    const handle = notStarted(spec, runDir, startTime, { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot start ${WRAPPER_SHELL}: ${(err as Error).message}` }, outFd);
+    closeOut();
     return handle;
   } finally {
     closeSync(inFd);
   }
-  // The child has its own copies of the descriptors now (or spawn failed and reports below).
-  const fdToClose = outFd;
-  const pid = child.pid ?? null;
+  // The native starter's process has its own copies of the descriptors already; child_process
+  // may still report an error, written into output.txt, so that one is closed at the end.
+  if (native) closeOut();
+  const pid = started.pid;
   const procStart = pid === null ? null : processStartTime(pid);
   const runId = spec.env['RUN_ID'] ?? null;
   const terminator = pid === null ? null : new RunTerminator({ pid, runId, clock, onEvent: spec.onEvent });
@@ -152,54 +222,33 @@ export function startRun(spec: StartRunSpec): RunHandle {
   let termTimer: ReturnType<typeof clock.setTimer> | null = null;
   let ended = false;
 
-  const exited = new Promise<RunResult>((resolveResult) => {
-    let settled = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError: string | null): void => {
-      if (settled) return;
-      settled = true;
-      ended = true;
-      try {
-        closeSync(fdToClose);
-      } catch {
-        // Already closed (spawn error path closes nothing else).
-      }
-      if (termTimer) clock.clearTimer(termTimer);
-      terminator?.leaderExited();
-      let exitCode: number;
-      let endSignal: NodeJS.Signals | null;
-      if (spawnError !== null) {
-        exitCode = EXIT_CANNOT_EXECUTE;
-        endSignal = null;
-      } else if (signal !== null) {
-        exitCode = 128 + signalNumber(signal);
-        endSignal = signal;
-      } else {
-        exitCode = code ?? EXIT_CANNOT_EXECUTE;
-        endSignal = signalFromStatus(exitCode);
-      }
-      resolveResult({
-        exitCode,
-        signal: endSignal,
-        timedOut,
-        terminated,
-        killed: terminator?.killSent ?? false,
-        startTime,
-        stopTime: clock.now(),
-        spawnError,
-      });
+  const exited = started.ended.then(({ code, signal, spawnError }): RunResult => {
+    ended = true;
+    closeOut();
+    if (termTimer) clock.clearTimer(termTimer);
+    terminator?.leaderExited();
+    let exitCode: number;
+    let endSignal: NodeJS.Signals | null;
+    if (spawnError !== null) {
+      exitCode = EXIT_CANNOT_EXECUTE;
+      endSignal = null;
+    } else if (signal !== null) {
+      exitCode = 128 + signalNumber(signal);
+      endSignal = signal;
+    } else {
+      exitCode = code ?? EXIT_CANNOT_EXECUTE;
+      endSignal = signalFromStatus(exitCode);
+    }
+    return {
+      exitCode,
+      signal: endSignal,
+      timedOut,
+      terminated,
+      killed: terminator?.killSent ?? false,
+      startTime,
+      stopTime: clock.now(),
+      spawnError,
     };
-    child.once('error', (err) => {
-      // Only when /bin/sh itself cannot be started (the command's own problems were found above
-      // or are reported by the wrapper as 127/126).
-      const message = `cannot start ${WRAPPER_SHELL}: ${err.message}`;
-      try {
-        writeSync(fdToClose, `dsari: cannot start the run: ${message}\n`);
-      } catch {
-        // Best effort; the message is in the result.
-      }
-      finish(null, null, message);
-    });
-    child.once('exit', (code, signal) => finish(code, signal, null));
   });
 
   // 0 means no limit, as in the original (`if not job.max_execution`).

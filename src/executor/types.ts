@@ -8,6 +8,7 @@
  * - `argv.ts`        — the command line (config command + `command_append_run`)
  * - `resolve.ts`     — finding the command on the run's PATH, working directory checks
  * - `spawn.ts`       — {@link StartRunSpec} → {@link RunHandle} (`startRun`)
+ * - `native.ts`      — the native process starter (posix_spawn + pidfd), or why child_process
  * - `terminate.ts`   — SIGTERM then SIGKILL to the process group and escaped processes
  * - `proc.ts`        — /proc: process start time, process group members, RUN_ID scan
  * - `adopt.ts`       — {@link AdoptRunSpec} → {@link AdoptedRun} (`adoptRun`)
@@ -29,6 +30,7 @@
  */
 import type { Clock, EpochSeconds } from '../clock.js';
 import type { PreviousRuns } from '../store/types.js';
+import type { SpawnMethod } from './native.js';
 
 /** Name of the file, in RUN_DIR, where the run's wrapper leaves the command's exit status. */
 export const EXIT_STATUS_FILE = '.dsari-exit-status';
@@ -107,6 +109,11 @@ export interface StartRunSpec {
   readonly clock?: Clock;
   /** Told about signals the executor sends on its own (for the daemon's log). */
   readonly onEvent?: (event: RunEvent) => void;
+  /**
+   * How to start the process (native.ts). @default the native starter where it is available,
+   * else child_process. Asking for `posix_spawn` where it is not available throws.
+   */
+  readonly spawnMethod?: SpawnMethod;
 }
 
 /** Something the executor did to a run on its own, for logging. */

@@ -1,8 +1,9 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NATIVE_ADDON, SPAWN_METHOD_VARIABLE, nativeSpawn, spawnMethod } from '../../src/executor/native.js';
 import { processStartTime } from '../../src/executor/proc.js';
 import { startRun } from '../../src/executor/spawn.js';
 import { readExitStatus } from '../../src/executor/status.js';
@@ -263,5 +264,55 @@ describe('startRun: what the process gets', () => {
     handle.terminate({ graceSeconds: 5 });
     expect(await handle.exited).toMatchObject({ exitCode: 143, terminated: true, timedOut: false, signal: 'SIGTERM' });
     expect(existsSync(join(runDir, '.dsari-exit-status'))).toBe(true);
+  });
+});
+
+describe('the process starter (native posix_spawn, or child_process)', () => {
+  it('is the one this test project asks for; the native one is built wherever CI runs', () => {
+    const { method, reason } = spawnMethod();
+    if (process.env[SPAWN_METHOD_VARIABLE] === 'child_process') {
+      expect(method).toBe('child_process');
+    } else if (process.env['CI'] === 'true' || method === 'posix_spawn') {
+      // npm install builds it on this machine kind; a CI run without it must not pass quietly.
+      expect({ method, reason }).toEqual({ method: 'posix_spawn', reason: null });
+    } else {
+      console.warn(`\n*** the native process starter is NOT available (${reason}): these tests ran with child_process only ***\n`);
+    }
+  });
+
+  it('leaves no signal ignored or blocked in the run (the daemon itself ignores SIGPIPE)', async () => {
+    const { handle, runDir } = start('r-sig', ['grep', '-E', '^Sig(Ign|Blk)', '/proc/self/status']);
+    expect((await handle.exited).exitCode).toBe(0);
+    expect(output(runDir)).toMatch(/^SigBlk:\s*0+\nSigIgn:\s*0+\n$/);
+  });
+
+  it('200 runs started at once: each gets its own exit status', async () => {
+    const runs = Array.from({ length: 200 }, (_, i) => start(`r-many-${i}`, ['sh', '-c', `exit ${i % 256}`]));
+    const results = await Promise.all(runs.map((r) => r.handle.exited));
+    expect(results.map((r) => r.exitCode)).toEqual(runs.map((_, i) => i % 256));
+    expect(runs.map((r) => readExitStatus(r.runDir))).toEqual(runs.map((_, i) => i % 256));
+    expect(new Set(runs.map((r) => r.handle.pid)).size).toBe(200);
+  });
+
+  it.runIf(nativeSpawn() !== null)('native: a process that cannot start is an Error with errno, code and syscall', () => {
+    const native = nativeSpawn();
+    expect(() => native?.spawn('/bin/true', ['/bin/true'], [], join(tmp.path, 'gone'), [], () => undefined)).toThrow(
+      expect.objectContaining({ code: 'ENOENT', errno: 2, syscall: 'posix_spawn' }),
+    );
+    expect(() => native?.spawn('/bin/true', ['a\0b'], [], tmp.path, [], () => undefined)).toThrow(/without null bytes/);
+    expect(() => native?.spawn('/bin/true', ['x'], [], tmp.path, [1], () => undefined)).toThrow(/pairs/);
+  });
+
+  it.runIf(nativeSpawn() !== null)('native: an exception thrown by an exit callback reaches uncaughtException, and watching goes on', () => {
+    const script = [
+      "import { createRequire } from 'node:module';",
+      `const native = createRequire(import.meta.url)(${JSON.stringify(NATIVE_ADDON)});`,
+      "process.on('uncaughtException', (err) => console.log('caught', err.message));",
+      "native.spawn('/bin/true', ['/bin/true'], [], '/', [], () => { throw new Error('from onExit'); });",
+      "native.spawn('/bin/sh', ['sh', '-c', 'exit 7'], [], '/', [], (code) => console.log('second', code));",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n').sort()).toEqual(['', 'caught from onExit', 'second 7']);
   });
 });

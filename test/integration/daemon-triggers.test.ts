@@ -24,6 +24,8 @@ jobs:
     command: [/bin/sh, -c, 'echo "G=$GREETING T=$TRIGGER_TYPE"']
 `);
     const d = await site.startReady();
+    // The native starter, or child_process where this test project asks for it (vitest.config.ts).
+    await d.waitForOutput(process.env['DSARI_SPAWN'] === 'child_process' ? /INFO: Runs are started with child_process \(DSARI_SPAWN=child_process\)\n/ : /INFO: Runs are started with posix_spawn \(the native starter\)\n/);
     const file = site.trigger('t', { type: 'git', description: 'new commit', environment: { GREETING: 'hi' }, extra: { k: [1, 2] } });
     const [row] = await site.waitRows(1);
     expect(existsSync(file)).toBe(false);
