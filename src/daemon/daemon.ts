@@ -5,15 +5,12 @@
  * CLI (cli/daemon.ts) installs the signal handlers and calls the methods here.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Clock, EpochSeconds, TimerHandle } from '../clock.js';
 import type { Config, JobConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { OUTPUT_FILE } from '../executor/types.js';
 import type { JsonObject, RunStore } from '../store/types.js';
 import { SchedulerCore } from './core.js';
 import { type DaemonEvents, TypedEmitter } from './events.js';
@@ -357,10 +354,7 @@ export class Daemon {
     this.active.set(run.runId, entry);
     const runDir = runDirOf(this.dataDir, run.jobName, run.runId);
     try {
-      // On the thread pool: creating a directory and a file can cost a millisecond of kernel
-      // time each (ext4 on this project's VMs), and a burst of starts goes on meanwhile.
-      await mkdir(runDir, { recursive: true });
-      await writeFile(join(runDir, OUTPUT_FILE), '', { flag: 'a', mode: 0o644 });
+      mkdirSync(runDir, { recursive: true });
       if (this.runDirFailing) this.log.info('Run directories can be created again');
       this.runDirFailing = false;
     } catch (err) {

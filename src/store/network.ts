@@ -40,6 +40,7 @@ import type {
   JobSummary,
   JsonObject,
   PreviousRuns,
+  RecordWrite,
   RunQuery,
   RunRecord,
   RunStore,
@@ -240,10 +241,34 @@ export class ServerStore implements RunStore {
   }
 
   async finishRun(run: FinishedRun): Promise<void> {
-    await this.transaction('recording a finished run', async (c) => {
-      await c.query(this.backend.insertFinishedSql(1), this.finishedParams(run));
-      await c.query('DELETE FROM runs_running WHERE run_id = ?', [run.runId]);
+    await this.transaction('recording a finished run', (c) => this.insertFinished(c, [run]));
+  }
+
+  /**
+   * In one transaction (one durable commit on the server for a whole burst), in order; runs
+   * that end one after another go in one multi-row insert.
+   */
+  async recordBatch(writes: readonly RecordWrite[]): Promise<void> {
+    await this.transaction(`recording ${writes.length} started or finished runs`, async (c) => {
+      let ended: FinishedRun[] = [];
+      for (const w of writes) {
+        if (w.kind === 'finished') {
+          ended.push(w.run);
+          continue;
+        }
+        if (ended.length > 0) await this.insertFinished(c, ended);
+        ended = [];
+        await c.query(this.backend.insertRunningSql, this.runningParams(w.run));
+      }
+      if (ended.length > 0) await this.insertFinished(c, ended);
     });
+  }
+
+  /** Inside a transaction: the finished rows (those not already there), running rows removed. */
+  private async insertFinished(c: ServerConnection, runs: readonly FinishedRun[]): Promise<number> {
+    const n = await c.execute(this.backend.insertFinishedSql(runs.length), runs.flatMap((r) => this.finishedParams(r)));
+    await c.query(`DELETE FROM runs_running WHERE run_id IN (${runs.map(() => '?').join(', ')})`, runs.map((r) => r.runId));
+    return n;
   }
 
   /** Parameters of insertRunningSql (the run id again for its NOT EXISTS). */
@@ -267,11 +292,7 @@ export class ServerStore implements RunStore {
 
   async importFinished(runs: readonly FinishedRun[]): Promise<number> {
     if (runs.length === 0) return 0;
-    return this.transaction('copying finished runs', async (c) => {
-      const n = await c.execute(this.backend.insertFinishedSql(runs.length), runs.flatMap((r) => this.finishedParams(r)));
-      await c.query(`DELETE FROM runs_running WHERE run_id IN (${runs.map(() => '?').join(', ')})`, runs.map((r) => r.runId));
-      return n;
-    });
+    return this.transaction('copying finished runs', (c) => this.insertFinished(c, runs));
   }
 
   async importRunning(runs: readonly RunningRun[]): Promise<number> {

@@ -58,29 +58,6 @@ describe('sqlite3: files and compatibility', () => {
     for (const d of dirs.splice(0)) d.cleanup();
   });
 
-  it('recordBatch commits starts and ends in order in one transaction, and nothing of a batch that fails', async () => {
-    const path = join(fresh(), 'batch.sqlite3');
-    const store = await open(path);
-    const a = running({ jobName: 'a' });
-    const b = running({ jobName: 'b' });
-    await store.recordBatch([
-      { kind: 'running', run: a },
-      { kind: 'running', run: b },
-      { kind: 'finished', run: { ...a, stopTime: a.startTime + 1, exitCode: 3 } },
-    ]);
-    expect((await store.listRunning()).map((r) => r.runId)).toEqual([b.runId]);
-    expect((await store.getRun(a.runId))?.exitCode).toBe(3);
-    // A write that cannot be encoded (a BigInt in trigger_data) fails the whole batch.
-    const c = running({ jobName: 'c' });
-    const bad = finished({ jobName: 'bad', triggerData: { n: 1n } });
-    await expect(store.recordBatch([{ kind: 'running', run: c }, { kind: 'finished', run: bad }])).rejects.toThrow();
-    expect(await store.getRun(c.runId)).toBeNull();
-    expect(await store.getRun(bad.runId)).toBeNull();
-    // Recording the same runs again changes nothing.
-    await store.recordBatch([{ kind: 'running', run: a }, { kind: 'finished', run: { ...a, stopTime: a.startTime + 1, exitCode: 3 } }]);
-    expect((await store.listRuns()).filter((r) => r.runId === a.runId)).toHaveLength(1);
-  });
-
   it('creates the original schema exactly, in WAL mode, in a directory that does not exist yet', async () => {
     const path = join(fresh(), 'var', 'dsari.sqlite3');
     const store = createStore({ type: 'sqlite3', file: path }, { log: new Logger({ sink: new MemorySink() }) });

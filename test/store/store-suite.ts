@@ -88,6 +88,39 @@ function suite(fixture: StoreFixture): void {
       expect(got).toMatchObject({ runId: r.runId, running: true, stopTime: null, exitCode: null });
     });
 
+    it('recordBatch commits starts and ends in order in one transaction, and nothing of a batch that fails', async () => {
+      if (store.recordBatch === undefined) throw new Error(`${fixture.kind}: no recordBatch`);
+      const c0 = running({ jobName: 'c0' });
+      const a = running({ jobName: 'a' });
+      const b = running({ jobName: 'b' });
+      await store.recordBatch([
+        { kind: 'running', run: a },
+        { kind: 'running', run: b },
+        { kind: 'finished', run: { ...a, stopTime: a.startTime + 1, exitCode: 3 } },
+      ]);
+      expect((await store.listRunning()).map((r) => r.runId)).toEqual([b.runId]);
+      expect((await store.getRun(a.runId))?.exitCode).toBe(3);
+      // Runs ending one after another (one multi-row insert on a server), then a start.
+      const d = running({ jobName: 'd' });
+      await store.recordBatch([
+        { kind: 'running', run: d },
+        { kind: 'finished', run: { ...b, stopTime: b.startTime + 2, exitCode: 0 } },
+        { kind: 'finished', run: { ...d, stopTime: d.startTime + 1, exitCode: 7 } },
+        { kind: 'running', run: c0 },
+      ]);
+      expect((await store.listRunning()).map((r) => r.runId)).toEqual([c0.runId]);
+      expect([(await store.getRun(b.runId))?.exitCode, (await store.getRun(d.runId))?.exitCode]).toEqual([0, 7]);
+      // A write that cannot be encoded (a BigInt in trigger_data) fails the whole batch.
+      const c = running({ jobName: 'c' });
+      const bad = finished({ jobName: 'bad', triggerData: { n: 1n } });
+      await expect(store.recordBatch([{ kind: 'running', run: c }, { kind: 'finished', run: bad }])).rejects.toThrow();
+      expect(await store.getRun(c.runId)).toBeNull();
+      expect(await store.getRun(bad.runId)).toBeNull();
+      // Recording the same runs again changes nothing.
+      await store.recordBatch([{ kind: 'running', run: a }, { kind: 'finished', run: { ...a, stopTime: a.startTime + 1, exitCode: 3 } }]);
+      expect((await store.listRuns()).filter((r) => r.runId === a.runId)).toHaveLength(1);
+    });
+
     it('finishRun moves the run from runs_running to runs, keeping every field', async () => {
       const r = running({ runData: { pid: 5 } });
       await store.insertRunning(r);
