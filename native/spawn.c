@@ -132,7 +132,9 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   (void)events;
   child_t *child = (child_t *)poll;
   int wstatus = 0;
-  pid_t got = waitpid(child->pid, &wstatus, WNOHANG);
+  pid_t got;
+  do got = waitpid(child->pid, &wstatus, WNOHANG);
+  while (got < 0 && errno == EINTR);
   if (got == 0) return; /* not ended yet: keep watching */
   uv_poll_stop(poll);
 
@@ -141,7 +143,8 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   napi_open_handle_scope(env, &scope);
   napi_value argv[2], callback, recv, result;
   if (got < 0) {
-    /* Reaped by someone else: the status is unknown. */
+    /* Reaped by someone else (ECHILD): the status is not known here; the caller looks for the
+     * one the wrapper left in RUN_DIR. */
     napi_get_null(env, &argv[0]);
     napi_get_null(env, &argv[1]);
   } else if (WIFSIGNALED(wstatus)) {

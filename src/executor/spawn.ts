@@ -15,9 +15,9 @@ import { SystemClock } from '../clock.js';
 import { nativeSpawn, type NativeSpawn, type SpawnMethod } from './native.js';
 import { inheritableDescriptors, processStartTime } from './proc.js';
 import { findStartProblem, type StartProblem } from './resolve.js';
-import { wrapperArgs } from './status.js';
+import { readExitStatus, wrapperArgs } from './status.js';
 import { RunTerminator } from './terminate.js';
-import { EXIT_CANNOT_EXECUTE, EXIT_STATUS_FILE, OUTPUT_FILE, type RunHandle, type RunResult, type StartRunSpec } from './types.js';
+import { EXIT_CANNOT_EXECUTE, EXIT_LOST, EXIT_STATUS_FILE, OUTPUT_FILE, type RunHandle, type RunResult, type StartRunSpec } from './types.js';
 
 /** The shell that runs the exit-status wrapper. */
 export const WRAPPER_SHELL = '/bin/sh';
@@ -96,13 +96,16 @@ interface Started {
  * @throws Error when the process cannot be started (posix_spawn's error, e.g. ENOENT for a
  *   working directory removed since the check)
  */
-function startNative(native: NativeSpawn, args: string[], env: Readonly<Record<string, string>>, cwd: string, inFd: number, outFd: number): Started {
+function startNative(native: NativeSpawn, runDir: string, args: string[], env: Readonly<Record<string, string>>, cwd: string, inFd: number, outFd: number): Started {
   let onEnd!: (end: ProcessEnd) => void;
   const ended = new Promise<ProcessEnd>((resolveEnd) => (onEnd = resolveEnd));
   const envList = Object.entries(env).map(([name, value]) => `${name}=${value}`);
   const pid = native.spawn(WRAPPER_SHELL, [WRAPPER_SHELL, ...args], envList, cwd, dupsFor(inFd, outFd), (code, signo) => {
-    // Both null: someone else reaped the process, the status is unknown (never seen; the
-    // executor's fallback for an unknown status applies).
+    if (code === null && signo === null) {
+      // Someone else in this process reaped it (never seen): the status the wrapper left, or lost.
+      onEnd({ code: readExitStatus(runDir) ?? EXIT_LOST, signal: null, spawnError: null });
+      return;
+    }
     onEnd({ code, signal: signo === null ? null : signalName(signo), spawnError: null });
   });
   return { pid, ended };
@@ -201,7 +204,7 @@ export function startRun(spec: StartRunSpec): RunHandle {
   };
   let started: Started;
   try {
-    started = native ? startNative(native, wrapperArgs(runDir, spec.argv), spec.env, cwd, inFd, outFd) : startChild(wrapperArgs(runDir, spec.argv), spec.env, cwd, inFd, outFd);
+    started = native ? startNative(native, runDir, wrapperArgs(runDir, spec.argv), spec.env, cwd, inFd, outFd) : startChild(wrapperArgs(runDir, spec.argv), spec.env, cwd, inFd, outFd);
   } catch (err) {
     // Synchronous refusals (an argument with a NUL byte, posix_spawn's errors): still a recorded run.
     const handle = notStarted(spec, runDir, startTime, { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot start ${WRAPPER_SHELL}: ${(err as Error).message}` }, outFd);
