@@ -162,7 +162,9 @@ export class TriggerWatcher {
     try {
       mkdirSync(dir, { recursive: true });
       renameSync(file, dest);
-      writeFileSync(`${dest}.reason`, `${reason}\n`);
+      // Whole or not at all: a reader watching for `.reason` never sees it empty.
+      writeFileSync(`${dest}.reason-tmp`, `${reason}\n`);
+      renameSync(`${dest}.reason-tmp`, `${dest}.reason`);
       this.options.log.error(`[${jobName}] Cannot load trigger: ${reason} (moved to ${dest})`);
     } catch (err) {
       movedTo = null;
