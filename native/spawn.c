@@ -1,7 +1,7 @@
 /*
  * dsari_spawn: start a run's process with posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK), so
  * the daemon's page tables are never copied, unlike fork()), and learn of its end through a
- * pidfd watched by the daemon's own libuv loop. See docs/daemon.md, "How a run is started".
+ * pidfd watched by the daemon's own libuv loop. See docs/executor.md, "How a run's process is started".
  *
  * JS API (N-API):
  *   probe() -> true, or throws: this kernel and libc can do what spawn() needs

@@ -9,7 +9,7 @@ import { SystemClock } from '../clock.js';
 import { loadConfig } from '../config/index.js';
 import { createDaemon, prepareDataDir } from '../daemon/index.js';
 import { errorMessage } from '../errors.js';
-import { SPAWN_METHOD_VARIABLE, spawnMethod } from '../executor/index.js';
+import { spawnMethod } from '../executor/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { createStore } from '../store/index.js';
 import { EXIT_OK, newCommand, withGlobalOptions } from './common.js';
@@ -109,9 +109,9 @@ async function runDaemon(configDir: string | undefined, debug: boolean): Promise
 
 /** Says how runs are started: natively, or with child_process and why (a warning if not chosen). */
 function logSpawnMethod(log: Logger): void {
-  const { method, reason } = spawnMethod();
+  const { method, reason, chosen } = spawnMethod();
   if (method === 'posix_spawn') log.info('Runs are started with posix_spawn (the native starter)');
-  else if (reason?.startsWith(`${SPAWN_METHOD_VARIABLE}=`)) log.info(`Runs are started with child_process (${reason})`);
+  else if (chosen) log.info(`Runs are started with child_process (${reason ?? 'chosen'})`);
   else log.warning(`Runs are started with child_process, slower in bursts of many runs: ${reason ?? 'unknown reason'}`);
 }
 

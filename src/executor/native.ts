@@ -33,19 +33,26 @@ export const SPAWN_METHOD_VARIABLE = 'DSARI_SPAWN';
 /** Where `npm install` leaves the addon (the same relative path from src/ and from dist/). */
 export const NATIVE_ADDON = fileURLToPath(new URL('../../build/Release/dsari_spawn.node', import.meta.url));
 
-let loaded: { native: NativeSpawn | null; reason: string | null } | undefined;
+/** The addon, or why not; `chosen`: child_process was asked for, not fallen back to. */
+interface Loaded {
+  readonly native: NativeSpawn | null;
+  readonly reason: string | null;
+  readonly chosen: boolean;
+}
 
-function load(): { native: NativeSpawn | null; reason: string | null } {
-  const wanted = process.env[SPAWN_METHOD_VARIABLE];
-  if (wanted === 'child_process') return { native: null, reason: `${SPAWN_METHOD_VARIABLE}=child_process` };
-  if (process.platform !== 'linux') return { native: null, reason: `the native starter is for Linux, this is ${process.platform}` };
-  if (!existsSync(NATIVE_ADDON)) return { native: null, reason: `${NATIVE_ADDON} was not built (npm run build:native)` };
+let loaded: Loaded | undefined;
+
+function load(): Loaded {
+  if (process.env[SPAWN_METHOD_VARIABLE] === 'child_process') return { native: null, reason: `${SPAWN_METHOD_VARIABLE}=child_process`, chosen: true };
+  const without = (reason: string): Loaded => ({ native: null, reason, chosen: false });
+  if (process.platform !== 'linux') return without(`the native starter is for Linux, this is ${process.platform}`);
+  if (!existsSync(NATIVE_ADDON)) return without(`${NATIVE_ADDON} was not built (npm run build:native)`);
   try {
     const native = createRequire(import.meta.url)(NATIVE_ADDON) as NativeSpawn;
     native.probe();
-    return { native, reason: null };
+    return { native, reason: null, chosen: false };
   } catch (err) {
-    return { native: null, reason: `${NATIVE_ADDON} cannot be used: ${(err as Error).message}` };
+    return without(`${NATIVE_ADDON} cannot be used: ${(err as Error).message}`);
   }
 }
 
@@ -55,8 +62,11 @@ export function nativeSpawn(): NativeSpawn | null {
   return loaded.native;
 }
 
-/** How this process starts runs, and why not natively when it does not. */
-export function spawnMethod(): { method: SpawnMethod; reason: string | null } {
-  const native = nativeSpawn();
-  return { method: native ? 'posix_spawn' : 'child_process', reason: loaded?.reason ?? null };
+/**
+ * How this process starts runs; why not natively when it does not, and whether child_process
+ * was chosen (`DSARI_SPAWN`) rather than fallen back to.
+ */
+export function spawnMethod(): { method: SpawnMethod; reason: string | null; chosen: boolean } {
+  loaded ??= load();
+  return { method: loaded.native ? 'posix_spawn' : 'child_process', reason: loaded.reason, chosen: loaded.chosen };
 }

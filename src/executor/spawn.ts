@@ -12,7 +12,7 @@ import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:
 import { join, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { SystemClock } from '../clock.js';
-import { nativeSpawn, type NativeSpawn, type SpawnMethod } from './native.js';
+import { nativeSpawn, type NativeSpawn } from './native.js';
 import { inheritableDescriptors, processStartTime } from './proc.js';
 import { findStartProblem, type StartProblem } from './resolve.js';
 import { readExitStatus, wrapperArgs } from './status.js';
@@ -54,13 +54,17 @@ function writeStatusFile(runDir: string, status: number): void {
 const MAX_COVERED_FD = 4096;
 
 /**
- * stdin, stdout, stderr — plus /dev/null over every descriptor the daemon inherited without
- * close-on-exec, so that the run does not keep a supervisor's pipe (or anything else) open.
+ * The descriptors the daemon inherited without close-on-exec, which a run gets as /dev/null so
+ * that it does not keep a supervisor's pipe (or anything else) open.
  */
+function coveredDescriptors(inFd: number, outFd: number): number[] {
+  return inheritableDescriptors().filter((fd) => fd <= MAX_COVERED_FD && fd !== inFd && fd !== outFd);
+}
+
+/** child_process's stdio: stdin, stdout, stderr, and /dev/null over {@link coveredDescriptors}. */
 function stdioFor(inFd: number, outFd: number): Array<number | 'ignore'> {
   const stdio: Array<number | 'ignore'> = [inFd, outFd, outFd];
-  for (const fd of inheritableDescriptors()) {
-    if (fd > MAX_COVERED_FD || fd === inFd || fd === outFd) continue;
+  for (const fd of coveredDescriptors(inFd, outFd)) {
     while (stdio.length < fd) stdio.push('ignore');
     stdio[fd] = inFd;
   }
@@ -69,12 +73,7 @@ function stdioFor(inFd: number, outFd: number): Array<number | 'ignore'> {
 
 /** The same descriptors as {@link stdioFor}, as the native starter's dup2 pairs. */
 function dupsFor(inFd: number, outFd: number): number[] {
-  const dups = [inFd, 0, outFd, 1, outFd, 2];
-  for (const fd of inheritableDescriptors()) {
-    if (fd > MAX_COVERED_FD || fd <= 2 || fd === inFd || fd === outFd) continue;
-    dups.push(inFd, fd);
-  }
-  return dups;
+  return [inFd, 0, outFd, 1, outFd, 2, ...coveredDescriptors(inFd, outFd).flatMap((fd) => [inFd, fd])];
 }
 
 /** How the started process ended: status or signal, or why it could not start after all. */
@@ -193,9 +192,8 @@ export function startRun(spec: StartRunSpec): RunHandle {
     closeSync(outFd);
     return notStarted(spec, runDir, startTime, { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot open /dev/null: ${(err as Error).message}` }, null);
   }
-  const method: SpawnMethod = spec.spawnMethod ?? (nativeSpawn() ? 'posix_spawn' : 'child_process');
-  const native = method === 'posix_spawn' ? nativeSpawn() : null;
-  if (method === 'posix_spawn' && !native) throw new Error('startRun: spawnMethod posix_spawn asked for, but the native starter is not available');
+  const native = spec.spawnMethod === 'child_process' ? null : nativeSpawn();
+  if (spec.spawnMethod === 'posix_spawn' && !native) throw new Error('startRun: spawnMethod posix_spawn asked for, but the native starter is not available');
   let outClosed = false;
   const closeOut = (): void => {
     if (outClosed) return;

@@ -269,12 +269,12 @@ describe('startRun: what the process gets', () => {
 
 describe('the process starter (native posix_spawn, or child_process)', () => {
   it('is the one this test project asks for; the native one is built wherever CI runs', () => {
-    const { method, reason } = spawnMethod();
+    const { method, reason, chosen } = spawnMethod();
     if (process.env[SPAWN_METHOD_VARIABLE] === 'child_process') {
-      expect(method).toBe('child_process');
+      expect({ method, reason, chosen }).toEqual({ method: 'child_process', reason: 'DSARI_SPAWN=child_process', chosen: true });
     } else if (process.env['CI'] === 'true' || method === 'posix_spawn') {
       // npm install builds it on this machine kind; a CI run without it must not pass quietly.
-      expect({ method, reason }).toEqual({ method: 'posix_spawn', reason: null });
+      expect({ method, reason, chosen }).toEqual({ method: 'posix_spawn', reason: null, chosen: false });
     } else {
       console.warn(`\n*** the native process starter is NOT available (${reason}): these tests ran with child_process only ***\n`);
     }
