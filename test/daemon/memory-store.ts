@@ -1,11 +1,13 @@
 /** An in-memory RunStore for the daemon's unit tests, with switchable failures. */
-import type { FinishedRun, JobSummary, PreviousRuns, RunningRun, RunQuery, RunRecord, RunStore, JsonObject } from '../../src/store/types.js';
+import type { FinishedRun, JobSummary, PauseRecord, PreviousRuns, RunningRun, RunQuery, RunRecord, RunStore, JsonObject, StoredPendingRun } from '../../src/store/types.js';
 import { StoreError } from '../../src/errors.js';
 
 export class MemoryStore implements RunStore {
   readonly kind = 'memory';
   readonly running = new Map<string, RunningRun>();
   readonly finished = new Map<string, FinishedRun>();
+  readonly pauses = new Map<string, PauseRecord>();
+  readonly pending = new Map<string, StoredPendingRun>();
   /** While set, writes throw this message (a locked database). */
   failWrites: string | null = null;
   closed = false;
@@ -19,19 +21,53 @@ export class MemoryStore implements RunStore {
     if (this.failWrites !== null) throw new StoreError(this.failWrites);
   }
 
-  async insertRunning(run: RunningRun): Promise<void> {
+  async insertRunning(run: RunningRun, consumesPending?: string): Promise<void> {
     this.check();
     this.running.set(run.runId, run);
+    if (consumesPending !== undefined) this.pending.delete(consumesPending);
   }
   async updateRunningData(runId: string, runData: JsonObject): Promise<void> {
     this.check();
     const r = this.running.get(runId);
     if (r) this.running.set(runId, { ...r, runData });
   }
-  async finishRun(run: FinishedRun): Promise<void> {
+  async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
     this.check();
     this.finished.set(run.runId, run);
     this.running.delete(run.runId);
+    for (const p of addPending ?? []) if (!this.pending.has(p.runId)) this.pending.set(p.runId, p);
+  }
+  async listPauses(): Promise<PauseRecord[]> {
+    return [...this.pauses.values()];
+  }
+  async addPause(pause: PauseRecord): Promise<boolean> {
+    this.check();
+    if (this.pauses.has(pause.jobName)) return false;
+    this.pauses.set(pause.jobName, pause);
+    return true;
+  }
+  async removePause(jobName: string): Promise<boolean> {
+    this.check();
+    return this.pauses.delete(jobName);
+  }
+  async listPending(): Promise<StoredPendingRun[]> {
+    return [...this.pending.values()].sort((a, b) => a.scheduleTime - b.scheduleTime);
+  }
+  async addPending(runs: readonly StoredPendingRun[]): Promise<void> {
+    this.check();
+    for (const p of runs) if (!this.pending.has(p.runId)) this.pending.set(p.runId, p);
+  }
+  async removePending(runIds: readonly string[]): Promise<void> {
+    this.check();
+    for (const id of runIds) this.pending.delete(id);
+  }
+  async lastScheduledFires(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const r of [...this.finished.values(), ...this.running.values()]) {
+      if (r.triggerType !== 'schedule') continue;
+      out.set(r.jobName, Math.max(out.get(r.jobName) ?? -Infinity, r.scheduleTime));
+    }
+    return out;
   }
   async listRunning(): Promise<RunningRun[]> {
     return [...this.running.values()];
