@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { FinishedRun, RecordWrite, RunningRun, RunStore } from '../store/types.js';
+import type { FinishedRun, RecordWrite, RunningRun, RunStore, StoredPendingRun } from '../store/types.js';
+
+/** A finished run waiting to be written, with the pending runs it causes. */
+interface Kept {
+  readonly run: FinishedRun;
+  readonly addPending?: readonly StoredPendingRun[] | undefined;
+}
 
 /** Finished runs not yet in the database, one JSON object per line. */
 export const JOURNAL_FILE = 'unrecorded-runs.jsonl';
@@ -29,7 +35,7 @@ interface QueuedWrite {
 }
 
 export class RunRecorder {
-  private readonly backlog: FinishedRun[] = [];
+  private readonly backlog: Kept[] = [];
   private retryTimer: TimerHandle | null = null;
   private retryMs = RETRY_MIN_MS;
   private flushing: Promise<void> | null = null;
@@ -74,12 +80,12 @@ export class RunRecorder {
   }
 
   /** Records a run as running; a failure is logged (the finished record will still be written). */
-  async started(run: RunningRun): Promise<void> {
+  async started(run: RunningRun, consumesPending?: string): Promise<void> {
     const log = this.log.child({ job: run.jobName, run: run.runId });
     await this.gate();
     const slow = this.slowWarning(log, 'the run as running');
     try {
-      await this.write({ kind: 'running', run });
+      await this.write({ kind: 'running', run, consumesPending });
       this.succeeded();
     } catch (err) {
       this.failed(log, `Cannot record the run as running: ${errorMessage(err)}`);
@@ -130,7 +136,8 @@ export class RunRecorder {
         }
         for (const q of batch) {
           try {
-            await (q.write.kind === 'running' ? this.store.insertRunning(q.write.run) : this.store.finishRun(q.write.run));
+            const w = q.write;
+            await (w.kind === 'running' ? this.store.insertRunning(w.run, w.consumesPending) : this.store.finishRun(w.run, w.addPending));
             q.resolve();
           } catch (err) {
             q.reject(err);
@@ -159,9 +166,10 @@ export class RunRecorder {
   }
 
   /** Records a finished run; true when written now, false when kept for a retry. */
-  async finished(run: FinishedRun): Promise<boolean> {
-    if (this.backlog.length === 0 && (await this.tryWrite(run))) return true;
-    this.backlog.push(run);
+  async finished(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<boolean> {
+    const kept: Kept = { run, addPending };
+    if (this.backlog.length === 0 && (await this.tryWrite(kept))) return true;
+    this.backlog.push(kept);
     this.log.child({ job: run.jobName, run: run.runId }).debug(`Cannot record the finished run yet; it is kept and retried (${this.backlog.length} waiting)`);
     this.armRetry();
     return false;
@@ -179,7 +187,8 @@ export class RunRecorder {
       await new Promise<void>((resolve) => this.clock.setTimer(resolve, Math.min(500, Math.max(0, deadlineMs - this.clock.monotonicMs()))));
     }
     if (this.backlog.length > 0) {
-      const lines = this.backlog.map((r) => `${JSON.stringify(r)}\n`).join('');
+      // A line is the finished run itself (as before), with its pending runs under `dsari_add_pending`.
+      const lines = this.backlog.map((k) => `${JSON.stringify(k.addPending?.length ? { ...k.run, dsari_add_pending: k.addPending } : k.run)}\n`).join('');
       try {
         appendFileSync(this.journal, lines);
         this.log.error(`${this.backlog.length} finished run(s) could not be written to the database; kept in ${this.journal} for the next start`);
@@ -203,14 +212,15 @@ export class RunRecorder {
     let written = 0;
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
-      let run: FinishedRun;
+      let kept: Kept;
       try {
-        run = JSON.parse(line) as FinishedRun;
+        const { dsari_add_pending: addPending, ...run } = JSON.parse(line) as FinishedRun & { dsari_add_pending?: StoredPendingRun[] };
+        kept = { run, addPending };
       } catch (err) {
         this.log.error(`${this.journal}: skipping a line that is not JSON (${errorMessage(err)}): ${line.slice(0, 200)}`);
         continue;
       }
-      if (await this.tryWrite(run)) written++;
+      if (await this.tryWrite(kept)) written++;
       else failed.push(line);
     }
     const tmp = `${this.journal}.tmp`;
@@ -223,12 +233,13 @@ export class RunRecorder {
     return written;
   }
 
-  private async tryWrite(run: FinishedRun): Promise<boolean> {
+  private async tryWrite(kept: Kept): Promise<boolean> {
+    const { run } = kept;
     const log = this.log.child({ job: run.jobName, run: run.runId });
     await this.gate();
     const slow = this.slowWarning(log, 'the finished run');
     try {
-      await this.write({ kind: 'finished', run });
+      await this.write({ kind: 'finished', run, addPending: kept.addPending });
       this.succeeded();
       return true;
     } catch (err) {
@@ -243,10 +254,10 @@ export class RunRecorder {
     if (this.flushing !== null) return this.flushing;
     this.flushing = (async () => {
       while (this.backlog.length > 0) {
-        const run = this.backlog[0] as FinishedRun;
-        if (!(await this.tryWrite(run))) return;
+        const kept = this.backlog[0] as Kept;
+        if (!(await this.tryWrite(kept))) return;
         this.backlog.shift();
-        this.log.child({ job: run.jobName, run: run.runId }).debug('Recorded the finished run after a retry');
+        this.log.child({ job: kept.run.jobName, run: kept.run.runId }).debug('Recorded the finished run after a retry');
       }
     })().finally(() => {
       this.flushing = null;
