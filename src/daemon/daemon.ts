@@ -25,7 +25,7 @@ import { recoverLeftovers } from './recovery.js';
 import { statusLines } from './status.js';
 import type { TriggerParseContext } from './trigger-file.js';
 import { type AcceptedTrigger, TriggerWatcher } from './trigger-watcher.js';
-import { DURABLE_TRIGGER_TYPES, type Decisions, type PendingRun, type StartDecision } from './types.js';
+import { DURABLE_TRIGGER_TYPES, type Decisions, type PendingRun, type SchedulerStatus, type StartDecision } from './types.js';
 
 /** The longest the daemon sleeps without looking at the clock (wall-clock jumps, safety). */
 export const MAX_SLEEP_MS = 60_000;
@@ -316,6 +316,11 @@ export class Daemon {
   /** SIGUSR1: looks for trigger files now. */
   scanTriggers(): void {
     this.watcher.scan();
+  }
+
+  /** What the SIGQUIT status shows, as data (running, pending, groups, pauses, skipped fires). */
+  statusSnapshot(): SchedulerStatus {
+    return this.core.status();
   }
 
   /** SIGQUIT: logs each running run, group use and each pending run. */

@@ -206,7 +206,10 @@ describe('retry (§12.3)', () => {
   it('jitter moves a delay by at most its fraction, the same way for the same run id', () => {
     const p: RetryPolicy = { ...RETRY, delay: 100, jitter: 0.1 };
     const ds = ['r1', 'r2', 'r3', 'r4', 'r5'].map((id) => retryDelay(p, 1, id));
-    for (const d of ds) expect(d).toBeGreaterThanOrEqual(90), expect(d).toBeLessThanOrEqual(110);
+    for (const d of ds) {
+      expect(d).toBeGreaterThanOrEqual(90);
+      expect(d).toBeLessThanOrEqual(110);
+    }
     expect(new Set(ds).size).toBeGreaterThan(1);
     expect(retryDelay(p, 1, 'r1')).toBe(ds[0]);
   });
