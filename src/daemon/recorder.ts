@@ -10,14 +10,31 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { FinishedRun, RecordWrite, RunningRun, RunStore, StoredPendingRun } from '../store/types.js';
 
-/** A finished run waiting to be written, with the pending runs it causes. */
-interface Kept {
+/**
+ * Finished runs not yet in the database, one JSON object per line: the FinishedRun itself, or
+ * `{"run": …, "addPending": […]}` when its record adds pending runs (a retry, dependency runs).
+ */
+export const JOURNAL_FILE = 'unrecorded-runs.jsonl';
+
+/** A finished run waiting to be written, with the pending runs it adds in the same write. */
+interface UnrecordedRun {
   readonly run: FinishedRun;
   readonly addPending?: readonly StoredPendingRun[] | undefined;
 }
 
-/** Finished runs not yet in the database, one JSON object per line. */
-export const JOURNAL_FILE = 'unrecorded-runs.jsonl';
+/** A journal line: a bare FinishedRun (as older daemons wrote) or an {@link UnrecordedRun}. */
+function journalLine(u: UnrecordedRun): string {
+  return JSON.stringify(u.addPending !== undefined && u.addPending.length > 0 ? { run: u.run, addPending: u.addPending } : u.run);
+}
+
+function fromJournalLine(line: string): UnrecordedRun {
+  const v = JSON.parse(line) as { run?: unknown; runId?: unknown; addPending?: unknown };
+  if (typeof v !== 'object' || v === null) throw new Error('not a JSON object');
+  if (v.runId === undefined && typeof v.run === 'object' && v.run !== null) {
+    return { run: v.run as FinishedRun, addPending: Array.isArray(v.addPending) ? (v.addPending as StoredPendingRun[]) : undefined };
+  }
+  return { run: v as unknown as FinishedRun };
+}
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -35,7 +52,7 @@ interface QueuedWrite {
 }
 
 export class RunRecorder {
-  private readonly backlog: Kept[] = [];
+  private readonly backlog: UnrecordedRun[] = [];
   private retryTimer: TimerHandle | null = null;
   private retryMs = RETRY_MIN_MS;
   private flushing: Promise<void> | null = null;
@@ -79,7 +96,10 @@ export class RunRecorder {
     return this.backlog.length;
   }
 
-  /** Records a run as running; a failure is logged (the finished record will still be written). */
+  /**
+   * Records a run as running; a failure is logged (the finished record will still be written).
+   * With `consumesPending`, the stored pending run of that id is deleted in the same transaction.
+   */
   async started(run: RunningRun, consumesPending?: string): Promise<void> {
     const log = this.log.child({ job: run.jobName, run: run.runId });
     await this.gate();
@@ -136,8 +156,9 @@ export class RunRecorder {
         }
         for (const q of batch) {
           try {
-            const w = q.write;
-            await (w.kind === 'running' ? this.store.insertRunning(w.run, w.consumesPending) : this.store.finishRun(w.run, w.addPending));
+            await (q.write.kind === 'running'
+              ? this.store.insertRunning(q.write.run, q.write.consumesPending)
+              : this.store.finishRun(q.write.run, q.write.addPending));
             q.resolve();
           } catch (err) {
             q.reject(err);
@@ -165,11 +186,14 @@ export class RunRecorder {
     this.slowWarned = false;
   }
 
-  /** Records a finished run; true when written now, false when kept for a retry. */
+  /**
+   * Records a finished run, and the pending runs it adds (in the same transaction); true when
+   * written now, false when kept (with its pending runs) for a retry.
+   */
   async finished(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<boolean> {
-    const kept: Kept = { run, addPending };
-    if (this.backlog.length === 0 && (await this.tryWrite(kept))) return true;
-    this.backlog.push(kept);
+    const u: UnrecordedRun = { run, addPending };
+    if (this.backlog.length === 0 && (await this.tryWrite(u))) return true;
+    this.backlog.push(u);
     this.log.child({ job: run.jobName, run: run.runId }).debug(`Cannot record the finished run yet; it is kept and retried (${this.backlog.length} waiting)`);
     this.armRetry();
     return false;
@@ -187,8 +211,7 @@ export class RunRecorder {
       await new Promise<void>((resolve) => this.clock.setTimer(resolve, Math.min(500, Math.max(0, deadlineMs - this.clock.monotonicMs()))));
     }
     if (this.backlog.length > 0) {
-      // A line is the finished run itself (as before), with its pending runs under `dsari_add_pending`.
-      const lines = this.backlog.map((k) => `${JSON.stringify(k.addPending?.length ? { ...k.run, dsari_add_pending: k.addPending } : k.run)}\n`).join('');
+      const lines = this.backlog.map((u) => `${journalLine(u)}\n`).join('');
       try {
         appendFileSync(this.journal, lines);
         this.log.error(`${this.backlog.length} finished run(s) could not be written to the database; kept in ${this.journal} for the next start`);
@@ -212,15 +235,14 @@ export class RunRecorder {
     let written = 0;
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
-      let kept: Kept;
+      let run: UnrecordedRun;
       try {
-        const { dsari_add_pending: addPending, ...run } = JSON.parse(line) as FinishedRun & { dsari_add_pending?: StoredPendingRun[] };
-        kept = { run, addPending };
+        run = fromJournalLine(line);
       } catch (err) {
         this.log.error(`${this.journal}: skipping a line that is not JSON (${errorMessage(err)}): ${line.slice(0, 200)}`);
         continue;
       }
-      if (await this.tryWrite(kept)) written++;
+      if (await this.tryWrite(run)) written++;
       else failed.push(line);
     }
     const tmp = `${this.journal}.tmp`;
@@ -233,13 +255,12 @@ export class RunRecorder {
     return written;
   }
 
-  private async tryWrite(kept: Kept): Promise<boolean> {
-    const { run } = kept;
+  private async tryWrite({ run, addPending }: UnrecordedRun): Promise<boolean> {
     const log = this.log.child({ job: run.jobName, run: run.runId });
     await this.gate();
     const slow = this.slowWarning(log, 'the finished run');
     try {
-      await this.write({ kind: 'finished', run, addPending: kept.addPending });
+      await this.write({ kind: 'finished', run, addPending });
       this.succeeded();
       return true;
     } catch (err) {
@@ -254,10 +275,11 @@ export class RunRecorder {
     if (this.flushing !== null) return this.flushing;
     this.flushing = (async () => {
       while (this.backlog.length > 0) {
-        const kept = this.backlog[0] as Kept;
-        if (!(await this.tryWrite(kept))) return;
+        const head = this.backlog[0] as UnrecordedRun;
+        const { run } = head;
+        if (!(await this.tryWrite(head))) return;
         this.backlog.shift();
-        this.log.child({ job: kept.run.jobName, run: kept.run.runId }).debug('Recorded the finished run after a retry');
+        this.log.child({ job: run.jobName, run: run.runId }).debug('Recorded the finished run after a retry');
       }
     })().finally(() => {
       this.flushing = null;

@@ -1,5 +1,16 @@
 /** An in-memory RunStore for the daemon's unit tests, with switchable failures. */
-import type { FinishedRun, JobSummary, PauseRecord, PreviousRuns, RunningRun, RunQuery, RunRecord, RunStore, JsonObject, StoredPendingRun } from '../../src/store/types.js';
+import type {
+  FinishedRun,
+  JobSummary,
+  PauseRecord,
+  PreviousRuns,
+  RunningRun,
+  RunQuery,
+  RunRecord,
+  RunStore,
+  JsonObject,
+  StoredPendingRun,
+} from '../../src/store/types.js';
 import { StoreError } from '../../src/errors.js';
 
 export class MemoryStore implements RunStore {
@@ -35,10 +46,15 @@ export class MemoryStore implements RunStore {
     this.check();
     this.finished.set(run.runId, run);
     this.running.delete(run.runId);
-    for (const p of addPending ?? []) if (!this.pending.has(p.runId)) this.pending.set(p.runId, p);
+    this.putPending(addPending ?? []);
+  }
+  private putPending(runs: readonly StoredPendingRun[]): void {
+    for (const p of runs) {
+      if (!this.pending.has(p.runId) && !this.running.has(p.runId) && !this.finished.has(p.runId)) this.pending.set(p.runId, p);
+    }
   }
   async listPauses(): Promise<PauseRecord[]> {
-    return [...this.pauses.values()];
+    return [...this.pauses.values()].sort((a, b) => (a.jobName < b.jobName ? -1 : 1));
   }
   async addPause(pause: PauseRecord): Promise<boolean> {
     this.check();
@@ -51,11 +67,11 @@ export class MemoryStore implements RunStore {
     return this.pauses.delete(jobName);
   }
   async listPending(): Promise<StoredPendingRun[]> {
-    return [...this.pending.values()].sort((a, b) => a.scheduleTime - b.scheduleTime);
+    return [...this.pending.values()].sort((a, b) => a.scheduleTime - b.scheduleTime || (a.runId < b.runId ? -1 : 1));
   }
   async addPending(runs: readonly StoredPendingRun[]): Promise<void> {
     this.check();
-    for (const p of runs) if (!this.pending.has(p.runId)) this.pending.set(p.runId, p);
+    this.putPending(runs);
   }
   async removePending(runIds: readonly string[]): Promise<void> {
     this.check();
@@ -65,7 +81,8 @@ export class MemoryStore implements RunStore {
     const out = new Map<string, number>();
     for (const r of [...this.finished.values(), ...this.running.values()]) {
       if (r.triggerType !== 'schedule') continue;
-      out.set(r.jobName, Math.max(out.get(r.jobName) ?? -Infinity, r.scheduleTime));
+      const seen = out.get(r.jobName);
+      if (seen === undefined || r.scheduleTime > seen) out.set(r.jobName, r.scheduleTime);
     }
     return out;
   }
