@@ -22,6 +22,7 @@ import { prepareDataDir, runDirOf } from './paths.js';
 import type { RunExecutor, RunOutcome, RunProcess } from './ports.js';
 import { RunRecorder } from './recorder.js';
 import { recoverLeftovers } from './recovery.js';
+import { STATE_FILE, writeStateFile } from './state-file.js';
 import { statusLines } from './status.js';
 import type { TriggerParseContext } from './trigger-file.js';
 import { type AcceptedTrigger, TriggerWatcher } from './trigger-watcher.js';
@@ -100,12 +101,15 @@ export class Daemon {
   private readonly causeRecorded = new Map<string, Promise<unknown>>();
   private pauseTimer: TimerHandle | null = null;
   private pauseKey = '';
+  private stateTimer: TimerHandle | null = null;
+  private readonly startedAt: EpochSeconds;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
     this.dataDir = options.config.dataDir;
     this.newRunId = options.newRunId ?? randomUUID;
     this.host = options.hostname ?? hostname();
+    this.startedAt = options.clock.now();
     this.events = new TypedEmitter<DaemonEvents>((err) => options.log.error(`Event listener failed: ${errorMessage(err)}`));
     this.done = new Promise((resolve) => (this.resolveStopped = resolve));
     this.core = new SchedulerCore({
@@ -342,6 +346,8 @@ export class Daemon {
     this.clearTimer();
     if (this.pauseTimer !== null) this.options.clock.clearTimer(this.pauseTimer);
     this.pauseTimer = null;
+    if (this.stateTimer !== null) this.options.clock.clearTimer(this.stateTimer);
+    this.stateTimer = null;
     this.watcher.stop();
     for (const run of this.core.beginShutdown()) {
       if (run.triggerFile !== undefined) this.log.child({ job: run.jobName, run: run.runId }).info(`Triggered run not started; its trigger is kept for the next start (${run.triggerFile})`);
@@ -471,8 +477,24 @@ export class Daemon {
     this.arm(now);
   }
 
+  /** Writes the skipped-fire counts for readers, at most once a second (see state-file.ts). */
+  private saveStateSoon(): void {
+    if (this.stateTimer !== null) return;
+    this.stateTimer = this.options.clock.setTimer(() => {
+      this.stateTimer = null;
+      const skipped: Record<string, number> = {};
+      for (const s of this.core.status().skipped ?? []) skipped[s.job] = s.count;
+      try {
+        writeStateFile(this.dataDir, { pid: process.pid, started_at: this.startedAt, written_at: this.options.clock.now(), skipped_fires: skipped });
+      } catch (err) {
+        this.log.debug(`Cannot write ${STATE_FILE}: ${errorMessage(err)}`);
+      }
+    }, 1000);
+  }
+
   /** The skip and replace decisions of one look at the clock. */
   private carryOut(decided: Decisions): void {
+    if (decided.skipped.length > 0) this.saveStateSoon();
     for (const s of decided.skipped) {
       const why = s.reason === 'paused' ? 'the job is paused' : 'the job is still running (overlap: skip)';
       this.log.child({ job: s.run.jobName, run: s.run.runId }).info(`Scheduled run for ${formatLocalTime(s.run.scheduleTime)} skipped: ${why}`);
