@@ -116,7 +116,7 @@ export function policyCases(fixture: StoreFixture, current: () => RunStore, open
       const r = running();
       await store.insertRunning(r);
       const retry = pending({ jobName: r.jobName });
-      const next = pending({ jobName: 'downstream', triggerType: 'upstream' });
+      const next = pending({ jobName: 'downstream', triggerType: 'upstream', scheduleTime: 1_700_000_101 });
       // the running row cannot be deleted: neither the finished row nor the pending runs are written
       await fixture.breakDeletes();
       try {
