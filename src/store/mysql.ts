@@ -137,6 +137,7 @@ export function mysqlBackend(connection: MysqlConnection): ServerBackend {
       }
       return conn;
     },
+    walkJobNames: false,
     createSchema: createMysqlSchema,
     insertPauseSql: `INSERT INTO ${PAUSES_TABLE} (job_name, paused_at, paused_by, reason) VALUES (?, ?, ?, ?)
       ON DUPLICATE KEY UPDATE job_name = ${PAUSES_TABLE}.job_name`,

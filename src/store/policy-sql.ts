@@ -104,11 +104,22 @@ export function deletePendingSql(count: number): string {
 }
 
 /**
- * Per job, the latest schedule time of its scheduled runs in one table; the index
- * dsari_runs_sched_fires (trigger_type, job_name, schedule_time) answers it from the index alone.
+ * Per job, the latest schedule time of its scheduled runs in one table. `walk`: instead of
+ * grouping (which reads an index entry per scheduled run: 90 ms for 1,000,000 runs on SQLite),
+ * walk the job names of the index dsari_runs_sched_fires (trigger_type, job_name,
+ * schedule_time) with a recursive query, two index look-ups per job (SQLite: 0.2 ms;
+ * PostgreSQL: 130 ms → 3 ms). Not on MariaDB, which runs the walk's look-ups as range scans
+ * (200,000 runs: 60 ms grouped, 3 s walked). runs_running is small: grouped.
  */
-export function lastScheduledSql(table: 'runs' | 'runs_running'): string {
-  return `SELECT job_name, MAX(schedule_time) AS schedule_time FROM ${table} WHERE trigger_type = 'schedule' GROUP BY job_name`;
+export function lastScheduledSql(table: 'runs' | 'runs_running', walk = false): string {
+  if (!walk) return `SELECT job_name, MAX(schedule_time) AS schedule_time FROM ${table} WHERE trigger_type = 'schedule' GROUP BY job_name`;
+  return `WITH RECURSIVE jobs (name) AS (
+    SELECT (SELECT MIN(job_name) FROM ${table} WHERE trigger_type = 'schedule')
+    UNION ALL
+    SELECT (SELECT MIN(job_name) FROM ${table} WHERE trigger_type = 'schedule' AND job_name > jobs.name) FROM jobs WHERE jobs.name IS NOT NULL
+  )
+  SELECT name AS job_name, (SELECT MAX(schedule_time) FROM ${table} WHERE trigger_type = 'schedule' AND job_name = jobs.name) AS schedule_time
+  FROM jobs WHERE name IS NOT NULL`;
 }
 
 /**

@@ -419,7 +419,7 @@ export class SqliteStore implements RunStore {
   async lastScheduledFires(): Promise<Map<string, EpochSeconds>> {
     return this.retry('reading the last scheduled fires', () =>
       mergeLastFires(
-        [...this.all(lastScheduledSql('runs')), ...this.all(lastScheduledSql('runs_running'))] as unknown as Record<string, unknown>[],
+        [...this.all(lastScheduledSql('runs', true)), ...this.all(lastScheduledSql('runs_running'))] as unknown as Record<string, unknown>[],
         sqliteTime,
       ),
     );
