@@ -290,6 +290,9 @@ export class ServerStore implements RunStore {
   async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
     await this.transaction('recording a finished run', async (c) => {
       await this.insertFinished(c, [run]);
+      // a finished run is pending no more, even if its running record (which consumes the
+      // pending row) could not be written: it must not run again after a restart
+      await this.policy.consume(c, run.runId);
       await this.policy.insert(c, addPending ?? []);
     });
   }
@@ -303,7 +306,10 @@ export class ServerStore implements RunStore {
       let ended: FinishedRun[] = [];
       let caused: StoredPendingRun[] = [];
       const flushEnded = async (): Promise<void> => {
-        if (ended.length > 0) await this.insertFinished(c, ended);
+        if (ended.length > 0) {
+          await this.insertFinished(c, ended);
+          await this.policy.consumeAll(c, ended.map((r) => r.runId));
+        }
         await this.policy.insert(c, caused);
         ended = [];
         caused = [];

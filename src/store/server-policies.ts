@@ -43,6 +43,12 @@ export class ServerPolicyRows {
     if (runId !== undefined && UUID_RE.test(runId)) await c.query(deletePendingSql(1), [runId]);
   }
 
+  /** Inside a transaction: deletes the pending runs of these ids. */
+  async consumeAll(c: ServerConnection, runIds: readonly string[]): Promise<void> {
+    const ids = runIds.filter((id) => UUID_RE.test(id));
+    if (ids.length > 0) await c.query(deletePendingSql(ids.length), ids);
+  }
+
   /** Inside a transaction: stores pending runs, except ids pending, running or finished already. */
   async insert(c: ServerConnection, runs: readonly StoredPendingRun[]): Promise<void> {
     for (const p of runs) await c.query(this.port.backend.insertPendingSql, pendingParams(p, this.encode));

@@ -297,6 +297,7 @@ export class SqliteStore implements RunStore {
           this.policy.removePending(w.consumesPending);
         } else {
           this.finishRunNow(w.run);
+          this.policy.removePending(w.run.runId);
           for (const p of w.addPending ?? []) this.policy.addPending(p);
         }
       }
@@ -331,6 +332,9 @@ export class SqliteStore implements RunStore {
   async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
     const tx = this.conn().transaction(() => {
       this.finishRunNow(run);
+      // a finished run is pending no more, even if its running record (which consumes the
+      // pending row) could not be written: it must not run again after a restart
+      this.policy.removePending(run.runId);
       for (const p of addPending ?? []) this.policy.addPending(p);
     });
     await this.retry('recording a finished run', () => tx.immediate());
