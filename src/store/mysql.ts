@@ -5,7 +5,6 @@
  */
 import type mysql from 'mysql2/promise';
 import type { MysqlConnection } from '../config/types.js';
-import { StoreError } from '../errors.js';
 import { INDEXES } from './sql.js';
 import { MYSQL_POLICY_TABLES, PAUSES_TABLE, PENDING_TABLE, POLICY_INDEXES } from './policy-sql.js';
 import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
@@ -172,7 +171,8 @@ async function createMysqlSchema(conn: ServerConnection): Promise<string[]> {
   const lock = String((await conn.query(MYSQL_SCHEMA_LOCK))[0]?.['name']);
   const got = (await conn.query('SELECT GET_LOCK(?, ?) AS got', [lock, MYSQL_SCHEMA_LOCK_WAIT_S]))[0]?.['got'];
   if (Number(got) !== 1) {
-    throw new StoreError(`another process held the lock ${lock} (creating tables) for more than ${MYSQL_SCHEMA_LOCK_WAIT_S} s`);
+    // ServerStore.wrap makes it a StoreError naming the database ("… creating tables failed: …")
+    throw new Error(`another process held the lock ${lock} for more than ${MYSQL_SCHEMA_LOCK_WAIT_S} s`);
   }
   try {
     const tables = new Set(
