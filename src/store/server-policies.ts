@@ -29,6 +29,7 @@ export interface ServerPolicyPort {
   optionalQuery(what: string, sql: string): Promise<Record<string, unknown>[]>;
 }
 
+/** Statements on the policy tables, run on the store's connection and in its transactions. */
 export class ServerPolicyRows {
   private readonly decode: (value: unknown) => EpochSeconds | null;
   private readonly encode: (t: EpochSeconds) => unknown;

@@ -127,6 +127,8 @@ for (const backend of BACKENDS) {
         await store.close();
       }
       expect([await db.columns('runs'), await db.columns('runs_running')]).toEqual(columns);
+      expect(await db.columns('dsari_pauses')).toEqual(['job_name', 'paused_at', 'paused_by', 'reason']);
+      expect(await db.columns('dsari_pending_runs')).toEqual(['run_id', 'job_name', 'schedule_time', 'trigger_type', 'trigger_data', 'created_at']);
       expect(await db.tables()).toEqual([...NEW_TABLES, 'runs', 'runs_running']);
       expect(await db.indexes()).toEqual(allIndexes(backend.kind));
     });
