@@ -49,6 +49,8 @@ export interface DaemonOptions {
   random?(): number;
   readonly hostname?: string;
   readonly triggers?: { notify?: boolean; rescanMs?: number; settleMs?: number };
+  /** Called on each pass of the loop, which wakes by `dueInMs()` (systemd's watchdog, ops/systemd.ts). */
+  readonly heartbeat?: { beat(): void; dueInMs(): number } | undefined;
 }
 
 interface Active {
@@ -210,7 +212,7 @@ export class Daemon {
     if (this.config.shutdownKillRuns) {
       for (const a of this.active.values()) {
         if (a.process === null) continue;
-        this.log.child({ job: a.jobName, run: a.runId }).info(`Shutdown requested, sending SIGTERM to PID ${a.process.pid ?? '?'}`);
+        this.log.child({ job: a.jobName, run: a.runId }).info(`Shutdown requested, sending SIGTERM to PID ${a.process.pid ?? '?'}`, { pid: a.process.pid ?? undefined });
         a.process.terminate(this.config.shutdownKillGrace);
       }
     } else if (this.active.size > 0) {
@@ -301,6 +303,7 @@ export class Daemon {
   /** Starts whatever may start now and sets the timer for the next due time. */
   private tick(): void {
     if (this.stopping) return;
+    this.options.heartbeat?.beat();
     const now = this.options.clock.now();
     this.checkClockJump(now);
     for (const decision of this.core.takeStartable(now)) {
@@ -325,7 +328,8 @@ export class Daemon {
 
   private arm(now: EpochSeconds): void {
     const next = this.core.nextWakeup();
-    const ms = next === null ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil((next - now) * 1000)));
+    const maxSleep = Math.min(MAX_SLEEP_MS, this.options.heartbeat?.dueInMs() ?? MAX_SLEEP_MS);
+    const ms = next === null ? maxSleep : Math.min(maxSleep, Math.max(0, Math.ceil((next - now) * 1000)));
     const at = this.options.clock.monotonicMs() + ms;
     if (this.timer !== null && this.timerAt !== null && Math.abs(this.timerAt - at) < 1) return;
     this.clearTimer();
@@ -391,7 +395,7 @@ export class Daemon {
       this.core.setPid(run.runId, proc.pid);
       runData['pid'] = proc.pid;
       if (proc.processStartTime !== null) runData['process_start_time'] = proc.processStartTime;
-      log.info(`Running PID ${proc.pid}: ${formatCommand(proc.argv)}`);
+      log.info(`Running PID ${proc.pid}: ${formatCommand(proc.argv)}`, { pid: proc.pid });
       this.events.emit('runStarted', { jobName: run.jobName, runId: run.runId, pid: proc.pid, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, concurrencyGroup: d.concurrencyGroup });
       // Not awaited here: a database waiting for a lock must not hold up noticing the end.
       entry.started = this.recorder.started({ jobName: run.jobName, runId: run.runId, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, triggerData: run.triggerData, runData: { ...runData } });
@@ -438,7 +442,7 @@ export class Daemon {
       if (rd.error !== undefined) log.warning(`return_data ignored: ${rd.error}`);
     }
     const stopTime = Math.max(outcome.stopTime, entry.startTime);
-    log.info(`Finished with status ${outcome.exitCode} in ${formatTimedelta(stopTime - entry.startTime)}`);
+    log.info(`Finished with status ${outcome.exitCode} in ${formatTimedelta(stopTime - entry.startTime)}`, { exitCode: outcome.exitCode, pid: entry.process?.pid ?? undefined });
     this.active.delete(entry.runId);
     this.core.runEnded(entry.runId);
     this.tick();
