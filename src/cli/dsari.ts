@@ -11,6 +11,9 @@ const { migrateCommand } = await import('./migrate.js');
 const { renderCommand } = await import('./render.js');
 const { scheduleCommand } = await import('./schedule.js');
 const { triggerCommand } = await import('./trigger.js');
+const { completeCommand, completionCommand } = await import('./completion.js');
+const { doctorCommand } = await import('./doctor.js');
+const { manpagesCommand } = await import('./manpages.js');
 
 /** The `dsari` command: every tool as a subcommand. */
 export function dsariCommand() {
@@ -21,7 +24,11 @@ export function dsariCommand() {
     .addCommand(exporterCommand('prometheus-exporter'))
     .addCommand(triggerCommand('trigger'))
     .addCommand(scheduleCommand('schedule'))
-    .addCommand(migrateCommand('migrate'));
+    .addCommand(migrateCommand('migrate'))
+    .addCommand(doctorCommand('doctor'))
+    .addCommand(completionCommand('completion'))
+    .addCommand(completeCommand('__complete'), { hidden: true })
+    .addCommand(manpagesCommand('manpages'), { hidden: true });
 }
 
 await runCli(dsariCommand());
