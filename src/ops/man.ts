@@ -82,7 +82,7 @@ function titleOf(page: string, version: string): string {
 }
 
 /** Sections every page ends with. */
-function commonSections(others: readonly string[], options: ManOptions): string[] {
+function commonSections(others: readonly string[]): string[] {
   return [
     '.SH "EXIT STATUS"',
     '.TP', '.B 0', 'success.',
@@ -112,7 +112,7 @@ export function manPages(root: CommandInfo, options: ManOptions): Map<string, st
     ...commandBody(root, (t) => `.SH ${arg(t.toUpperCase())}`),
     '.SH COMMANDS',
     ...root.commands.flatMap((c) => ['.TP', `.B ${arg(c.term)}`, roffLines(`${c.description}. See ${root.name}-${c.name}(1).`)]),
-    ...commonSections(names.filter((n) => n !== root.name), options),
+    ...commonSections(names.filter((n) => n !== root.name)),
   ];
   pages.set(`${root.name}.1`, `${rootLines.join('\n')}\n`);
   for (const cmd of root.commands) {
@@ -141,7 +141,7 @@ export function manPages(root: CommandInfo, options: ManOptions): Map<string, st
         lines.push(...commandBody(sub, (t) => `.PP\n.I ${arg(t)}`));
       }
     }
-    lines.push(...commonSections(names.filter((n) => n !== page), options));
+    lines.push(...commonSections(names.filter((n) => n !== page)));
     pages.set(`${page}.1`, `${lines.join('\n')}\n`);
   }
   return pages;
