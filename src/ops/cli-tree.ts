@@ -4,7 +4,7 @@
  * can say something `--help` does not.
  */
 import { readFileSync } from 'node:fs';
-import type { Command, Help, Option } from 'commander';
+import type { Argument, Command, Help, Option } from 'commander';
 
 /** What a value completes to. */
 export type ValueKind = 'job' | 'run' | 'dir' | 'file' | 'choice' | 'other';
@@ -25,6 +25,7 @@ export interface ArgumentInfo {
   readonly term: string;
   readonly description: string;
   readonly kind: ValueKind;
+  readonly choices: readonly string[];
 }
 
 export interface CommandInfo {
@@ -36,7 +37,10 @@ export interface CommandInfo {
   readonly description: string;
   /** The term in the parent's command list: `trigger [options] <job>`. */
   readonly term: string;
+  /** The arguments `--help` lists (commander lists none when none has a description). */
   readonly arguments: readonly ArgumentInfo[];
+  /** Every argument, in order, listed or not (what completion needs). */
+  readonly positionals: readonly ArgumentInfo[];
   readonly options: readonly OptionInfo[];
   /** Text printed before and after the generated part of `--help` (addHelpText). */
   readonly before: string;
@@ -66,6 +70,11 @@ function helpText(cmd: Command, position: 'before' | 'after'): string {
   return text.replace(/^\n+/, '').trimEnd();
 }
 
+function argumentInfo(help: Help, a: Argument): ArgumentInfo {
+  const choices = a.argChoices ?? [];
+  return { term: help.argumentTerm(a), description: help.argumentDescription(a), kind: kindOf(a.name(), `<${a.name()}>`, choices), choices };
+}
+
 function optionInfo(help: Help, o: Option): OptionInfo {
   const choices = o.argChoices ?? [];
   const placeholder = /<[^>]+>|\[[^\]]+\]/.exec(o.flags)?.[0] ?? '';
@@ -91,7 +100,8 @@ export function describeCommand(cmd: Command, parentPath: readonly string[] = []
     usage: help.commandUsage(cmd),
     description: help.commandDescription(cmd),
     term: help.subcommandTerm(cmd),
-    arguments: help.visibleArguments(cmd).map((a) => ({ term: help.argumentTerm(a), description: help.argumentDescription(a), kind: kindOf(a.name(), `<${a.name()}>`, a.argChoices ?? []) })),
+    arguments: help.visibleArguments(cmd).map((a) => argumentInfo(help, a)),
+    positionals: cmd.registeredArguments.map((a) => argumentInfo(help, a)),
     options: help.visibleOptions(cmd).map((o) => optionInfo(help, o)),
     before: helpText(cmd, 'before'),
     after: helpText(cmd, 'after'),

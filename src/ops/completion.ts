@@ -143,8 +143,8 @@ export async function completeWords(root: CommandInfo, words: readonly string[],
     return withPrefix({ kind: 'words', candidates }, current);
   }
   const subs: Candidate[] = p.positionals === 0 ? p.node.commands.map((c) => ({ value: c.name, description: firstLine(c.description) })) : [];
-  const argument = p.node.arguments[p.positionals];
-  const values: Completion = argument === undefined ? { kind: 'words', candidates: [] } : await valuesOf(argument.kind, [], p, lookups);
+  const argument = p.node.positionals[p.positionals];
+  const values: Completion = argument === undefined ? { kind: 'words', candidates: [] } : await valuesOf(argument.kind, argument.choices, p, lookups);
   // Directories or files for the argument, unless there are commands to offer too.
   if (values.kind !== 'words' && subs.length === 0) return values;
   return withPrefix({ kind: 'words', candidates: [...subs, ...values.candidates] }, current);
