@@ -34,6 +34,11 @@ Signals:
   SIGQUIT          log the status: running runs, concurrency groups, pending runs
   SIGUSR1          scan the trigger directory now
 
+systemd (docs/operations.md):
+  With NOTIFY_SOCKET set (Type=notify) the daemon sends READY=1, STATUS=, RELOADING=1 and
+  STOPPING=1, and WATCHDOG=1 every WATCHDOG_USEC/2 from its scheduler loop. Log lines carry
+  timestamps unless JOURNAL_STREAM says stderr is the journal.
+
 Example:
   dsari-daemon -c ~/.dsari/etc           # logs "Scheduler running" when ready`,
     )
