@@ -155,6 +155,7 @@ async function checkServerStore(config: Config): Promise<Finding[]> {
   } catch (err) {
     return [error(check, `${config.database.type}: ${errorMessage(err)}`, 'check that the server runs and that the configured database, user and password are right (docs/database.md)')];
   } finally {
+    // The finding above already says what is wrong with this connection; closing it is tidying.
     await store.close().catch(() => undefined);
   }
 }
