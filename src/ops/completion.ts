@@ -33,6 +33,8 @@ interface Position {
   ancestors: CommandInfo[];
   configDir: string | undefined;
   positionals: number;
+  /** After `--` every word is an argument: no commands, no options. */
+  dashdash: boolean;
 }
 
 function optionsOf(p: Position): OptionInfo[] {
@@ -51,19 +53,18 @@ function isConfigOption(word: string): boolean {
 function startOf(root: CommandInfo, program: string): Position {
   const base = program.slice(program.lastIndexOf('/') + 1);
   const sub = root.commands.find((c) => `${root.name}-${c.name}` === base);
-  return sub === undefined ? { node: root, ancestors: [], configDir: undefined, positionals: 0 } : { node: sub, ancestors: [root], configDir: undefined, positionals: 0 };
+  return sub === undefined ? { node: root, ancestors: [], configDir: undefined, positionals: 0, dashdash: false } : { node: sub, ancestors: [root], configDir: undefined, positionals: 0, dashdash: false };
 }
 
 /** Walks the words before the one being completed. */
 function walk(root: CommandInfo, words: readonly string[], index: number): Position {
   const p = startOf(root, words[0] ?? root.name);
-  let dashdash = false;
   for (let i = 1; i < index; i++) {
     const w = words[i] as string;
-    if (dashdash) {
+    if (p.dashdash) {
       p.positionals++;
     } else if (w === '--') {
-      dashdash = true;
+      p.dashdash = true;
     } else if (w.startsWith('-') && w !== '-') {
       const eq = w.indexOf('=');
       if (w.startsWith('--') && eq > 0) {
@@ -122,15 +123,15 @@ export async function completeWords(root: CommandInfo, words: readonly string[],
   const current = words[index] ?? '';
   let prev = words[index - 1] ?? '';
   if (prev === '=' && index >= 2) prev = words[index - 2] ?? '';
-  const valueOption = prev.startsWith('-') ? findOption(p, prev) : undefined;
+  const valueOption = prev.startsWith('-') && !p.dashdash ? findOption(p, prev) : undefined;
   if (valueOption?.takesValue === true) return withPrefix(await valuesOf(valueOption.kind, valueOption.choices, p, lookups), current);
   const eq = current.indexOf('=');
-  if (current.startsWith('--') && eq > 0) {
+  if (current.startsWith('--') && eq > 0 && !p.dashdash) {
     const opt = findOption(p, current.slice(0, eq));
     if (opt?.takesValue !== true) return { kind: 'words', candidates: [] };
     return withPrefix(await valuesOf(opt.kind, opt.choices, p, lookups), current.slice(eq + 1), current.slice(0, eq + 1));
   }
-  if (current.startsWith('-')) {
+  if (current.startsWith('-') && !p.dashdash) {
     const seen = new Set<string>();
     const candidates: Candidate[] = [];
     for (const o of optionsOf(p)) {
@@ -142,7 +143,7 @@ export async function completeWords(root: CommandInfo, words: readonly string[],
     }
     return withPrefix({ kind: 'words', candidates }, current);
   }
-  const subs: Candidate[] = p.positionals === 0 ? p.node.commands.map((c) => ({ value: c.name, description: firstLine(c.description) })) : [];
+  const subs: Candidate[] = p.positionals === 0 && !p.dashdash ? p.node.commands.map((c) => ({ value: c.name, description: firstLine(c.description) })) : [];
   const argument = p.node.positionals[p.positionals];
   const values: Completion = argument === undefined ? { kind: 'words', candidates: [] } : await valuesOf(argument.kind, argument.choices, p, lookups);
   // Directories or files for the argument, unless there are commands to offer too.
