@@ -31,7 +31,8 @@ export function doctorCommand(name = 'doctor'): Command {
       'after',
       `
 Each finding is ok, a warning (the daemon runs; something is off) or an ERROR (the daemon would
-not start, or could not record runs), with how to fix it. Doctor only reads: it creates nothing.
+not start, or could not record runs), with how to fix it. Doctor creates no file or directory
+and writes no row.
 Run it as the user the daemon runs as. Exit status 1 when there is an ERROR.
 
 Example:

@@ -1,8 +1,9 @@
 /**
  * `dsari doctor` (SPEC-BEYOND §16): checks what the daemon needs from its host before it needs
  * it — the configuration, the store, the data directory, the trigger directories, the time zone
- * and the native helpers — and says, for each problem, how to fix it. Doctor only reads: it
- * never creates a directory, a table or a file.
+ * and the native helpers — and says, for each problem, how to fix it. Doctor never creates a
+ * directory or a file, and never writes a row; a PostgreSQL or MySQL database is opened the way
+ * every dsari command opens it.
  */
 import Database from 'better-sqlite3';
 import { accessSync, constants, existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
@@ -151,7 +152,7 @@ async function checkServerStore(config: Config): Promise<Finding[]> {
     await store.open();
     await store.listRunning();
     await store.listRuns({ limit: 1 });
-    return [ok(check, `${config.database.type}: reachable, tables readable (whether it is writable is not checked: doctor never writes)`)];
+    return [ok(check, `${config.database.type}: reachable, tables readable (whether it is writable is not checked: doctor never writes rows)`)];
   } catch (err) {
     return [error(check, `${config.database.type}: ${errorMessage(err)}`, 'check that the server runs and that the configured database, user and password are right (docs/database.md)')];
   } finally {

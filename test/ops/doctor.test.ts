@@ -8,7 +8,9 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIST_CLI, makeTempDir, ROOT, runCli } from '../helpers/index.js';
+import { pgAdmin, pgDsn, pgUnreachable, skipBecause, testDbName } from '../store/servers.js';
 
+const pgSkipped = skipBecause(await pgUnreachable());
 let tmp: { path: string; cleanup: () => void };
 let etc: string;
 let data: string;
@@ -132,5 +134,25 @@ describe('dsari doctor', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/ERROR +data directory +.*\/private\/var does not exist and cannot be created: .*\/private is not writable \(EACCES\)|ERROR +data directory +cannot read .*\/private\/var: EACCES/);
     expect(readdirSync(tmp.path)).toContain('private');
+  });
+
+  it('PostgreSQL: an unreachable server is an ERROR naming the type, with the fix', async () => {
+    config(`database: {type: postgresql, dsn: "postgresql://postgres@127.0.0.1:1/nothing?connect_timeout=5"}\njobs: {}\n`);
+    const r = await doctor();
+    expect(r.code).toBe(1);
+    expect(finding(r.stdout, 'store')).toMatch(/^ERROR +store +postgresql: .*ECONNREFUSED.*\n\s*fix: check that the server runs and that the configured database, user and password are right/);
+  });
+
+  it.skipIf(pgSkipped)('PostgreSQL: a reachable database with readable tables is ok', async () => {
+    const db = testDbName();
+    await pgAdmin((c) => c.query(`CREATE DATABASE ${db}`));
+    try {
+      config(`database: {type: postgresql, dsn: ${JSON.stringify(pgDsn(db))}}\njobs: {}\n`);
+      const r = await doctor();
+      expect(r.code, r.stdout).toBe(0);
+      expect(finding(r.stdout, 'store')).toBe('ok       store                postgresql: reachable, tables readable (whether it is writable is not checked: doctor never writes rows)');
+    } finally {
+      await pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+    }
   });
 });
