@@ -54,24 +54,25 @@ function octal(mode: number): string {
 /** DATA_DIR: there (or creatable), ours, usable, not world-writable, with room, on a local file system. */
 export function checkDataDir(dataDir: string, uid: number): Finding[] {
   const check = 'data directory';
-  if (!existsSync(dataDir)) {
+  let st;
+  try {
+    st = statSync(dataDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      return [error(check, `cannot read ${dataDir}: ${errorMessage(err)}`, `make every directory on the way to ${dataDir} searchable by uid ${uid} (chmod o+x, or run the daemon as their owner)`)];
+    }
     const parent = existingParent(dataDir);
     const denied = canAccess(parent, constants.W_OK | constants.X_OK);
     return denied === null
       ? [ok(check, `${dataDir} does not exist yet; the daemon creates it at start`)]
       : [error(check, `${dataDir} does not exist and cannot be created: ${parent} is not writable (${denied.code ?? denied.message})`, `mkdir -p ${dataDir} && chown ${uid} ${dataDir}`)];
   }
-  let st;
-  try {
-    st = statSync(dataDir);
-  } catch (err) {
-    return [error(check, `cannot read ${dataDir}: ${errorMessage(err)}`, `make every directory on the way to ${dataDir} searchable by uid ${uid} (chmod o+x, or run the daemon as their owner)`)];
-  }
   if (!st.isDirectory()) return [error(check, `${dataDir} is not a directory`, `point data_dir at a directory, or move ${dataDir} away`)];
   const out: Finding[] = [];
   const denied = canAccess(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
   if (denied !== null) {
-    out.push(error(check, `cannot read and write ${dataDir} as uid ${uid}: ${denied.code ?? errorMessage(denied)} (owner uid ${st.uid}, mode ${octal(st.mode)})`, `chown -R ${uid} ${dataDir}, or run the daemon as uid ${st.uid}`));
+    const fix = st.uid === uid ? `chmod u+rwx ${dataDir}` : `chown -R ${uid} ${dataDir}, or run the daemon as uid ${st.uid}`;
+    out.push(error(check, `cannot read and write ${dataDir} as uid ${uid}: ${denied.code ?? errorMessage(denied)} (owner uid ${st.uid}, mode ${octal(st.mode)})`, fix));
     return out;
   }
   if (st.uid !== uid) out.push(warning(check, `${dataDir} is owned by uid ${st.uid}, not by uid ${uid} who runs this`, `chown -R ${uid} ${dataDir}, or run dsari as uid ${st.uid} (files the daemon writes must stay readable by dsari-info and dsari-render)`));

@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIST_CLI, makeTempDir, ROOT, runCli } from '../helpers/index.js';
@@ -113,27 +113,36 @@ describe('dsari doctor', () => {
     expect(findings.find((f) => f.check === 'native starter')).toEqual({ check: 'native starter', severity: 'ok', message: 'runs are started with child_process (DSARI_SPAWN=child_process)' });
   });
 
-  const root = process.getuid?.() === 0;
-  it.skipIf(!root && process.env['CI'] !== 'true')('a data directory the user cannot read: a clear ERROR with the owner, mode and fix, exit 1', () => {
-    mkdirSync(join(data, 'runs'), { recursive: true, mode: 0o700 });
-    chmodSync(data, 0o700);
-    // As an ordinary user (root reads everything): nobody.
-    const asNobody = (args: string[]) =>
-      spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(DIST_CLI, 'dsari.js'), 'doctor', '-c', etc, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, TZ: 'UTC', HOME: '/nonexistent' } });
-    let r = asNobody([]);
+  it('a data directory the user cannot read: a clear ERROR with the owner, mode and fix, exit 1', () => {
+    // Root reads everything: as root, doctor runs as nobody; else as this user, on a mode-0 directory.
+    const root = process.getuid?.() === 0;
+    const uid = root ? 65534 : (process.getuid?.() ?? 0);
+    const owner = process.getuid?.() ?? 0;
+    const asUser = (): { status: number | null; stdout: string; stderr: string } => {
+      const argv = [process.execPath, join(DIST_CLI, 'dsari.js'), 'doctor', '-c', etc];
+      const [cmd, ...args] = root ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv;
+      return spawnSync(cmd as string, args, { encoding: 'utf8', cwd: ROOT, env: { ...process.env, TZ: 'UTC', HOME: '/nonexistent' } });
+    };
+    mkdirSync(join(data, 'runs'), { recursive: true });
+    const mode = root ? 0o700 : 0o000;
+    chmodSync(data, mode);
+    let r = asUser();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(1);
-    expect(finding(r.stdout, 'data directory')).toMatch(/^ERROR +data directory +cannot read and write .*\/var as uid 65534: EACCES \(owner uid 0, mode 0700\)\n\s*fix: chown -R 65534 .*\/var, or run the daemon as uid 0$/);
-    // A directory on the way that cannot be searched: the data directory cannot even be looked at.
+    const fix = root ? `chown -R ${uid} .*/var, or run the daemon as uid ${owner}` : 'chmod u\\+rwx .*/var';
+    expect(finding(r.stdout, 'data directory')).toMatch(new RegExp(`^ERROR +data directory +cannot read and write .*/var as uid ${uid}: EACCES \\(owner uid ${owner}, mode 0${mode.toString(8).padStart(3, '0')}\\)\\n\\s*fix: ${fix}$`));
+    expect(r.stdout).toMatch(/\n\d problem\(s\) would stop the daemon/);
     chmodSync(data, 0o755);
-    chmodSync(tmp.path, 0o711);
+
+    // A directory on the way that cannot be searched: the data directory cannot even be looked at.
     mkdirSync(join(tmp.path, 'private'), { mode: 0o700 });
-    config(`jobs: {}\n`);
+    chmodSync(join(tmp.path, 'private'), root ? 0o700 : 0o000);
     writeFileSync(join(etc, 'dsari.yaml'), `data_dir: ${JSON.stringify(join(tmp.path, 'private', 'var'))}\njobs: {}\n`);
-    r = asNobody([]);
+    r = asUser();
+    chmodSync(join(tmp.path, 'private'), 0o700);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/ERROR +data directory +.*\/private\/var does not exist and cannot be created: .*\/private is not writable \(EACCES\)|ERROR +data directory +cannot read .*\/private\/var: EACCES/);
-    expect(readdirSync(tmp.path)).toContain('private');
+    expect(finding(r.stdout, 'data directory')).toMatch(/^ERROR +data directory +cannot read .*\/private\/var: EACCES: permission denied, stat .*\n\s*fix: make every directory on the way to .*\/private\/var searchable by uid \d+/);
+    expect(existsSync(join(tmp.path, 'private', 'var'))).toBe(false);
   });
 
   it('PostgreSQL: an unreachable server is an ERROR naming the type, with the fix', async () => {
