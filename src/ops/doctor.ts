@@ -116,6 +116,11 @@ const SCHEMA: Readonly<Record<string, readonly string[]>> = {
 /** A SQLite file, opened read-only: present or creatable, the schema, writable by the daemon. */
 export function checkSqlite(file: string): Finding[] {
   const check = 'store';
+  try {
+    statSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return [error(check, `cannot read ${file}: ${errorMessage(err)}`, `make ${dirname(file)} readable and writable by the daemon's user`)];
+  }
   if (!existsSync(file)) {
     const denied = canAccess(existingParent(join(file, 'x')), constants.W_OK);
     return denied === null ? [ok(check, `${file} does not exist yet; the daemon creates it`)] : [error(check, `${file} does not exist and its directory is not writable`, `make ${dirname(file)} writable by the daemon's user`)];
