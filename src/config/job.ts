@@ -7,6 +7,8 @@ import type { Checker, Place } from './checker.js';
 import { CommandSplitError, splitCommand } from './command.js';
 import { readEnvironment } from './environment.js';
 import { nameProblem } from './names.js';
+import { readNotify } from './notify.js';
+import { readRetention } from './retention.js';
 import type { JobConfig } from './types.js';
 import { describeValue, type RawMapping } from './values.js';
 
@@ -24,6 +26,8 @@ export const JOB_KEYS = [
   'jenkins_environment',
   'job_group',
   'concurrent_runs',
+  'notify',
+  'retention',
 ] as const;
 
 /** Default of `max_execution_grace`, seconds. */
@@ -65,7 +69,10 @@ export function readJob(
     }
   }
   const explicitGroup = check.string(place, raw, 'job_group', true) ?? null;
+  const notify = readNotify(check, place, raw);
   return {
+    ...(notify === undefined ? {} : { notify }),
+    retention: readRetention(check, place, raw),
     name,
     command,
     commandAppendRun: check.bool(place, raw, 'command_append_run', false),
