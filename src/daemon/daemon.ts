@@ -11,6 +11,7 @@ import type { Clock, EpochSeconds, TimerHandle } from '../clock.js';
 import type { Config, JobConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { NotifyService } from '../notify/service.js';
 import type { JsonObject, RunStore } from '../store/types.js';
 import { SchedulerCore } from './core.js';
 import { type DaemonEvents, TypedEmitter } from './events.js';
@@ -87,6 +88,8 @@ export class Daemon {
   readonly done: Promise<void>;
   private readonly newRunId: () => string;
   private readonly host: string;
+  /** Notifications (SPEC-BEYOND §12.6): outbox rows with each record, delivered in the background. */
+  private readonly notify: NotifyService;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
@@ -101,6 +104,7 @@ export class Daemon {
       ...(options.random ? { random: options.random } : {}),
     });
     this.recorder = new RunRecorder(options.store, options.clock, options.log, this.dataDir, () => this.holdOffMs());
+    this.notify = new NotifyService({ store: options.store, clock: options.clock, log: options.log, dataDir: this.dataDir, config: () => this.config });
     this.watcher = new TriggerWatcher({
       dataDir: this.dataDir,
       clock: options.clock,
@@ -152,6 +156,7 @@ export class Daemon {
     await this.recover();
     this.restoreKeptTriggers();
     this.watcher.start();
+    this.notify.start();
     this.log.info('Scheduler running');
     this.events.emit('ready', { pending: this.core.pendingCount, running: this.active.size });
     this.tick();
@@ -235,7 +240,7 @@ export class Daemon {
     for (const row of rows) this.leftoverIds.add(row.runId);
     for (const run of result.finished) {
       this.events.emit('runFinished', { jobName: run.jobName, runId: run.runId, exitCode: run.exitCode, startTime: run.startTime, stopTime: run.stopTime, outcome: run.runData['dsari_status'] === 'lost' ? 'lost' : 'recovered' });
-      if (await this.recorder.finished(run)) this.events.emit('recorded', { jobName: run.jobName, runId: run.runId });
+      if (await this.recorder.finished(run, await this.notify.entriesFor(run))) this.events.emit('recorded', { jobName: run.jobName, runId: run.runId });
     }
     for (const a of result.adopted) {
       const { row } = a;
@@ -449,7 +454,8 @@ export class Daemon {
     try {
       await entry.started;
       const record = { jobName: entry.jobName, runId: entry.runId, scheduleTime: entry.scheduleTime, startTime: entry.startTime, stopTime, exitCode: outcome.exitCode, triggerType: entry.triggerType, triggerData: entry.triggerData, runData };
-      if (await this.recorder.finished(record)) this.events.emit('recorded', { jobName: entry.jobName, runId: entry.runId });
+      if (await this.recorder.finished(record, await this.notify.entriesFor(record))) this.events.emit('recorded', { jobName: entry.jobName, runId: entry.runId });
+      this.notify.poke();
     } finally {
       this.recording--;
     }
@@ -461,6 +467,7 @@ export class Daemon {
     if (!this.stopping || this.stopped || this.active.size > 0 || this.recording > 0) return;
     this.stopped = true;
     await this.recorder.flush(this.options.clock.monotonicMs() + SHUTDOWN_RECORD_MS);
+    await this.notify.stop();
     try {
       await this.options.store.close();
     } catch (err) {

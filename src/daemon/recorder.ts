@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { FinishedRun, RecordWrite, RunningRun, RunStore } from '../store/types.js';
+import type { FinishedRun, OutboxEntry, RecordWrite, RunningRun, RunStore } from '../store/types.js';
 
 /** Finished runs not yet in the database, one JSON object per line. */
 export const JOURNAL_FILE = 'unrecorded-runs.jsonl';
@@ -41,6 +41,8 @@ export class RunRecorder {
   private failing = false;
   private slowWarned = false;
   private readonly queued: QueuedWrite[] = [];
+  /** Notifications of finished runs not yet written, by run id (they go in the run's transaction). */
+  private readonly outbox = new Map<string, readonly OutboxEntry[]>();
   private pumping = false;
   readonly journal: string;
 
@@ -130,7 +132,7 @@ export class RunRecorder {
         }
         for (const q of batch) {
           try {
-            await (q.write.kind === 'running' ? this.store.insertRunning(q.write.run) : this.store.finishRun(q.write.run));
+            await (q.write.kind === 'running' ? this.store.insertRunning(q.write.run) : this.store.finishRun(q.write.run, q.write.notifications));
             q.resolve();
           } catch (err) {
             q.reject(err);
@@ -159,7 +161,8 @@ export class RunRecorder {
   }
 
   /** Records a finished run; true when written now, false when kept for a retry. */
-  async finished(run: FinishedRun): Promise<boolean> {
+  async finished(run: FinishedRun, notifications?: readonly OutboxEntry[]): Promise<boolean> {
+    if (notifications !== undefined && notifications.length > 0) this.outbox.set(run.runId, notifications);
     if (this.backlog.length === 0 && (await this.tryWrite(run))) return true;
     this.backlog.push(run);
     this.log.child({ job: run.jobName, run: run.runId }).debug(`Cannot record the finished run yet; it is kept and retried (${this.backlog.length} waiting)`);
@@ -179,7 +182,7 @@ export class RunRecorder {
       await new Promise<void>((resolve) => this.clock.setTimer(resolve, Math.min(500, Math.max(0, deadlineMs - this.clock.monotonicMs()))));
     }
     if (this.backlog.length > 0) {
-      const lines = this.backlog.map((r) => `${JSON.stringify(r)}\n`).join('');
+      const lines = this.backlog.map((r) => `${JSON.stringify(this.outbox.has(r.runId) ? { ...r, dsari_outbox: this.outbox.get(r.runId) } : r)}\n`).join('');
       try {
         appendFileSync(this.journal, lines);
         this.log.error(`${this.backlog.length} finished run(s) could not be written to the database; kept in ${this.journal} for the next start`);
@@ -205,7 +208,9 @@ export class RunRecorder {
       if (line.trim() === '') continue;
       let run: FinishedRun;
       try {
-        run = JSON.parse(line) as FinishedRun;
+        const { dsari_outbox: kept, ...parsed } = JSON.parse(line) as FinishedRun & { dsari_outbox?: OutboxEntry[] };
+        run = parsed;
+        if (kept !== undefined) this.outbox.set(run.runId, kept);
       } catch (err) {
         this.log.error(`${this.journal}: skipping a line that is not JSON (${errorMessage(err)}): ${line.slice(0, 200)}`);
         continue;
@@ -228,7 +233,9 @@ export class RunRecorder {
     await this.gate();
     const slow = this.slowWarning(log, 'the finished run');
     try {
-      await this.write({ kind: 'finished', run });
+      const notifications = this.outbox.get(run.runId);
+      await this.write({ kind: 'finished', run, ...(notifications === undefined ? {} : { notifications }) });
+      this.outbox.delete(run.runId);
       this.succeeded();
       return true;
     } catch (err) {

@@ -14,17 +14,19 @@ import type {
   FinishedRun,
   JobSummary,
   JsonObject,
+  OutboxEntry,
   PreviousRuns,
   RunQuery,
   RunRecord,
   RunStore,
   RunningRun,
+  SqlRunner,
 } from './types.js';
 
 export type JournalEntry =
   | { op: 'insertRunning'; run: RunningRun }
   | { op: 'updateRunningData'; runId: string; runData: JsonObject }
-  | { op: 'finishRun'; run: FinishedRun };
+  | { op: 'finishRun'; run: FinishedRun; notifications?: readonly OutboxEntry[] | undefined };
 
 export interface JournaledStoreOptions {
   log: Logger;
@@ -117,8 +119,12 @@ export class JournaledStore implements RunStore {
     return this.write({ op: 'updateRunningData', runId, runData });
   }
 
-  finishRun(run: FinishedRun): Promise<void> {
-    return this.write({ op: 'finishRun', run });
+  finishRun(run: FinishedRun, notifications?: readonly OutboxEntry[]): Promise<void> {
+    return this.write({ op: 'finishRun', run, notifications });
+  }
+
+  sqlRunner(): SqlRunner {
+    return this.inner.sqlRunner();
   }
 
   private apply(e: JournalEntry): Promise<void> {
@@ -128,7 +134,7 @@ export class JournaledStore implements RunStore {
       case 'updateRunningData':
         return this.inner.updateRunningData(e.runId, e.runData);
       case 'finishRun':
-        return this.inner.finishRun(e.run);
+        return this.inner.finishRun(e.run, e.notifications);
     }
   }
 

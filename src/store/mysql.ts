@@ -6,6 +6,7 @@
 import type mysql from 'mysql2/promise';
 import type { MysqlConnection } from '../config/types.js';
 import { INDEXES } from './sql.js';
+import { notificationsDdl } from './notifications-table.js';
 import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
 import { describeMysql, scrubSecrets } from './redact.js';
 
@@ -138,6 +139,7 @@ export function mysqlBackend(connection: MysqlConnection): ServerBackend {
     async createSchema(conn) {
       await conn.query(MYSQL_RUNS_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
       await conn.query(MYSQL_RUNS_RUNNING_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+      for (const ddl of notificationsDdl('mysql')) await conn.query(ddl);
       const existing = new Set(
         (
           await conn.query(

@@ -6,6 +6,7 @@
  */
 import { StoreError, errorMessage } from '../errors.js';
 import type { EpochSeconds } from '../clock.js';
+import { insertNotificationSql, notificationParams } from './notifications-table.js';
 import {
   finishedFromRow,
   jsonColumn,
@@ -39,12 +40,14 @@ import type {
   FinishedRun,
   JobSummary,
   JsonObject,
+  OutboxEntry,
   PreviousRuns,
   RecordWrite,
   RunQuery,
   RunRecord,
   RunStore,
   RunningRun,
+  SqlRunner,
 } from './types.js';
 
 /** The database server cannot be reached (down, connection refused or dropped). */
@@ -240,8 +243,32 @@ export class ServerStore implements RunStore {
     );
   }
 
-  async finishRun(run: FinishedRun): Promise<void> {
-    await this.transaction('recording a finished run', (c) => this.insertFinished(c, [run]));
+  async finishRun(run: FinishedRun, notifications?: readonly OutboxEntry[]): Promise<void> {
+    await this.transaction('recording a finished run', async (c) => {
+      await this.insertFinished(c, [run]);
+      await this.insertNotifications(c, notifications);
+    });
+  }
+
+  /** Inside a transaction: a finished run's notifications for the outbox. */
+  private async insertNotifications(c: ServerConnection, notifications: readonly OutboxEntry[] = []): Promise<void> {
+    for (const n of notifications) await c.execute(insertNotificationSql(this.backend.kind as 'postgresql' | 'mysql'), notificationParams(n));
+  }
+
+  /** Plain SQL on this store's connection (transactions serialised with the record writes). */
+  sqlRunner(): SqlRunner {
+    return {
+      kind: this.backend.kind as 'postgresql' | 'mysql',
+      query: (sql, params = []) => this.query('reading', sql, params),
+      batch: (statements) =>
+        this.transaction(`writing (${statements.length} statements)`, async (c) => {
+          const out: number[] = [];
+          for (const s of statements) out.push(await c.execute(s.sql, s.params));
+          return out;
+        }),
+      encodeTime: (t) => this.enc(t),
+      decodeTime: (v) => this.backend.decodeTime(v),
+    };
   }
 
   /**
@@ -261,6 +288,7 @@ export class ServerStore implements RunStore {
         await c.query(this.backend.insertRunningSql, this.runningParams(w.run));
       }
       if (ended.length > 0) await this.insertFinished(c, ended);
+      for (const w of writes) if (w.kind === 'finished') await this.insertNotifications(c, w.notifications);
     });
   }
 

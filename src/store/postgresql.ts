@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import type pg from 'pg';
 import { StoreError } from '../errors.js';
 import { INDEXES } from './sql.js';
+import { notificationsDdl } from './notifications-table.js';
 import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
 import { redactDsn, scrubSecrets } from './redact.js';
 
@@ -196,6 +197,7 @@ export function postgresqlBackend(dsn: string): ServerBackend {
       await ignoreRace(PG_RUNS_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
       await ignoreRace(PG_RUNS_RUNNING_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
       for (const ix of INDEXES) await ignoreRace(`CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns})`);
+      for (const ddl of notificationsDdl('postgresql')) await ignoreRace(ddl);
     },
     insertRunningSql: `INSERT INTO runs_running (job_name, run_id, schedule_time, start_time, trigger_type, trigger_data, run_data)
       SELECT ?, ?::uuid, ?::timestamp, ?::timestamp, ?, ?::json, ?::json

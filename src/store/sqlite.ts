@@ -10,6 +10,8 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { insertNotificationSql, notificationParams, notificationsDdl } from './notifications-table.js';
+import { sqliteRunner } from './runner.js';
 import {
   finishedFromRow,
   jsonColumn,
@@ -42,12 +44,14 @@ import type {
   FinishedRun,
   JobSummary,
   JsonObject,
+  OutboxEntry,
   PreviousRuns,
   RunQuery,
   RunRecord,
   RecordWrite,
   RunStore,
   RunningRun,
+  SqlRunner,
 } from './types.js';
 
 /** The original's DDL, column for column (SPEC §7). */
@@ -145,6 +149,7 @@ export class SqliteStore implements RunStore {
     if (!has('runs_running')) db.exec(SQLITE_RUNS_RUNNING_DDL);
     for (const ix of INDEXES) db.exec(`CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns})`);
     db.exec('CREATE INDEX IF NOT EXISTS dsari_runs_running_run_id ON runs_running (run_id)');
+    for (const ddl of notificationsDdl('sqlite3')) db.exec(ddl);
     try {
       db.exec('CREATE UNIQUE INDEX IF NOT EXISTS dsari_runs_run_id ON runs (run_id)');
     } catch (err) {
@@ -223,12 +228,13 @@ export class SqliteStore implements RunStore {
   }
 
   /** Inside a transaction: the finished row (unless already there), running row removed. 1 if inserted. */
-  private finishRunNow(run: FinishedRun): number {
+  private finishRunNow(run: FinishedRun, notifications: readonly OutboxEntry[] = []): number {
     const { changes } = this.stmt(
       `INSERT INTO runs (${FINISHED_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
        WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)`,
     ).run(...finishedParams(run));
     this.stmt('DELETE FROM runs_running WHERE run_id = ?').run(run.runId);
+    for (const n of notifications) this.stmt(insertNotificationSql('sqlite3')).run(...notificationParams(n));
     return changes;
   }
 
@@ -242,7 +248,7 @@ export class SqliteStore implements RunStore {
     const tx = this.conn().transaction(() => {
       for (const w of writes) {
         if (w.kind === 'running') this.insertRunningNow(w.run);
-        else this.finishRunNow(w.run);
+        else this.finishRunNow(w.run, w.notifications);
       }
     });
     await this.retry(`recording ${writes.length} started or finished runs`, () => tx.immediate());
@@ -272,9 +278,13 @@ export class SqliteStore implements RunStore {
     return this.retry('copying running runs', () => tx.immediate());
   }
 
-  async finishRun(run: FinishedRun): Promise<void> {
-    const tx = this.conn().transaction(() => this.finishRunNow(run));
+  async finishRun(run: FinishedRun, notifications?: readonly OutboxEntry[]): Promise<void> {
+    const tx = this.conn().transaction(() => this.finishRunNow(run, notifications));
     await this.retry('recording a finished run', () => tx.immediate());
+  }
+
+  sqlRunner(): SqlRunner {
+    return sqliteRunner((sql) => this.stmt(sql), () => this.conn(), (what, fn) => this.retry(what, fn));
   }
 
   async listRunning(): Promise<RunningRun[]> {

@@ -76,8 +76,40 @@ export interface JobSummary {
   readonly lastSuccessfulRun: FinishedRun | null;
 }
 
+/**
+ * A notification to deliver (SPEC-BEYOND §12.6), written to the outbox table in the same
+ * transaction as the finished run that caused it.
+ */
+export interface OutboxEntry {
+  readonly jobName: string;
+  readonly runId: string;
+  /** A NotifyEvent. */
+  readonly event: string;
+  /** Which notifier delivers it: a fingerprint of its configuration (no secrets). */
+  readonly notifier: string;
+  /** How the notifier is shown: `command 1 (/usr/bin/page)`, `webhook 2`. */
+  readonly label: string;
+  /** Epoch seconds. */
+  readonly createdAt: EpochSeconds;
+}
+
 /** One record write, for {@link RunStore.recordBatch}. */
-export type RecordWrite = { readonly kind: 'running'; readonly run: RunningRun } | { readonly kind: 'finished'; readonly run: FinishedRun };
+export type RecordWrite =
+  | { readonly kind: 'running'; readonly run: RunningRun }
+  | { readonly kind: 'finished'; readonly run: FinishedRun; readonly notifications?: readonly OutboxEntry[] };
+
+/**
+ * Plain SQL on the store's connection, for the outbox and retention (src/notify, src/retention).
+ * `?` placeholders; times of the runs table go through encodeTime/decodeTime.
+ */
+export interface SqlRunner {
+  readonly kind: 'sqlite3' | 'postgresql' | 'mysql';
+  query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /** Statements in ONE transaction; the rows each changed. */
+  batch(statements: readonly { readonly sql: string; readonly params: readonly unknown[] }[]): Promise<number[]>;
+  encodeTime(t: EpochSeconds): unknown;
+  decodeTime(value: unknown): EpochSeconds | null;
+}
 
 export interface RunStore {
   /** Backend name: "sqlite3", "postgresql" or "mysql". */
@@ -94,7 +126,7 @@ export interface RunStore {
    * Record a run as finished: insert into `runs` and delete from `runs_running` in ONE
    * transaction. Idempotent: recording the same run id twice leaves one row.
    */
-  finishRun(run: FinishedRun): Promise<void>;
+  finishRun(run: FinishedRun, notifications?: readonly OutboxEntry[]): Promise<void>;
   /**
    * Optional: several insertRunning / finishRun writes, in order, in ONE transaction (all or
    * nothing). The daemon's recorder uses it to commit a burst of starts and ends together.
@@ -123,4 +155,6 @@ export interface RunStore {
   importFinished?(runs: readonly FinishedRun[]): Promise<number>;
   /** Bulk copy of running runs, skipping run ids in either table. Returns how many were inserted. */
   importRunning?(runs: readonly RunningRun[]): Promise<number>;
+  /** Plain SQL on this store (the outbox, retention); absent: neither is available. */
+  sqlRunner?(): SqlRunner;
 }

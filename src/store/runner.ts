@@ -1,0 +1,24 @@
+/**
+ * {@link SqlRunner} implementations: plain SQL on a store's own connection (its locking and
+ * retries included), for the notification outbox and retention.
+ */
+import type Database from 'better-sqlite3';
+import type { SqlRunner } from './types.js';
+
+/** A SqlRunner over a SqliteStore's connection; `retry` waits out another process's lock. */
+export function sqliteRunner(
+  stmt: (sql: string) => Database.Statement,
+  conn: () => Database.Database,
+  retry: <T>(what: string, fn: () => T) => Promise<T>,
+): SqlRunner {
+  return {
+    kind: 'sqlite3',
+    query: (sql, params = []) => retry('reading', () => stmt(sql).all(...params) as Record<string, unknown>[]),
+    batch: (statements) => {
+      const tx = conn().transaction(() => statements.map((s) => stmt(s.sql).run(...s.params).changes));
+      return retry(`writing (${statements.length} statements)`, () => tx.immediate());
+    },
+    encodeTime: (t) => t,
+    decodeTime: (v) => (v === null || v === undefined ? null : Number(v)),
+  };
+}
