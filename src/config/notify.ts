@@ -60,9 +60,10 @@ function readNotifier(check: Checker, place: Place, item: unknown, i: number): N
   const fail = (sub: string[], message: string): never => check.fail(place, [...key, ...sub], message, raw);
   if (!isMapping(item)) return fail([], `expected a notifier mapping (with "command" or "webhook"), found ${describeValue(item)}`);
   for (const k of Object.keys(item)) {
-    if (!NOTIFIER_KEYS.includes(k)) fail([k], `unknown key (expected one of ${NOTIFIER_KEYS.join(', ')})`);
+    if (!NOTIFIER_KEYS.includes(k) && k !== 'true') fail([k], `unknown key (expected one of ${NOTIFIER_KEYS.join(', ')})`);
   }
-  const on = readEvents(item['on'], fail);
+  // YAML 1.1 (as the original's PyYAML reads it) turns the key `on` into the boolean true.
+  const on = readEvents(item['on'] ?? item['true'], fail);
   const hasCommand = item['command'] !== undefined;
   const hasWebhook = item['webhook'] !== undefined;
   if (hasCommand === hasWebhook) return fail([], 'expected exactly one of "command" or "webhook"');

@@ -32,8 +32,9 @@ export interface WebhookResult {
 
 /** POSTs once. Never throws. */
 export function postWebhook(spec: WebhookSpec): Promise<WebhookResult> {
-  const secrets = [spec.url, ...Object.values(spec.headers)];
   const url = new URL(spec.url);
+  // The token of a webhook is usually in its path or query; a server may echo either back.
+  const secrets = [spec.url, url.pathname + url.search, url.search.slice(1), url.password, ...Object.values(spec.headers)].filter((s) => s.length > 1 && s !== '/');
   const payload = Buffer.from(JSON.stringify(spec.body), 'utf8');
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
