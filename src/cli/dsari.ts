@@ -8,6 +8,7 @@ const { daemonCommand } = await import('./daemon.js');
 const { exporterCommand } = await import('./exporter.js');
 const { infoCommand } = await import('./info/index.js');
 const { migrateCommand } = await import('./migrate.js');
+const { pruneCommand } = await import('./prune.js');
 const { renderCommand } = await import('./render.js');
 const { scheduleCommand } = await import('./schedule.js');
 const { triggerCommand } = await import('./trigger.js');
@@ -21,7 +22,8 @@ export function dsariCommand() {
     .addCommand(exporterCommand('prometheus-exporter'))
     .addCommand(triggerCommand('trigger'))
     .addCommand(scheduleCommand('schedule'))
-    .addCommand(migrateCommand('migrate'));
+    .addCommand(migrateCommand('migrate'))
+    .addCommand(pruneCommand('prune'));
 }
 
 await runCli(dsariCommand());

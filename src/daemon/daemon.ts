@@ -12,6 +12,7 @@ import type { Config, JobConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { NotifyService } from '../notify/service.js';
+import { RetentionRunner } from '../retention/runner.js';
 import type { JsonObject, RunStore } from '../store/types.js';
 import { SchedulerCore } from './core.js';
 import { type DaemonEvents, TypedEmitter } from './events.js';
@@ -90,6 +91,8 @@ export class Daemon {
   private readonly host: string;
   /** Notifications (SPEC-BEYOND §12.6): outbox rows with each record, delivered in the background. */
   private readonly notify: NotifyService;
+  /** Background retention (§12.7); null for a store without plain SQL. */
+  private readonly retention: RetentionRunner | null;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
@@ -105,6 +108,7 @@ export class Daemon {
     });
     this.recorder = new RunRecorder(options.store, options.clock, options.log, this.dataDir, () => this.holdOffMs());
     this.notify = new NotifyService({ store: options.store, clock: options.clock, log: options.log, dataDir: this.dataDir, config: () => this.config });
+    this.retention = options.store.sqlRunner ? new RetentionRunner({ sql: options.store.sqlRunner(), clock: options.clock, log: options.log, config: () => this.config, holdOff: () => this.holdOffMs() }) : null;
     this.watcher = new TriggerWatcher({
       dataDir: this.dataDir,
       clock: options.clock,
@@ -157,6 +161,7 @@ export class Daemon {
     this.restoreKeptTriggers();
     this.watcher.start();
     this.notify.start();
+    this.retention?.start();
     this.log.info('Scheduler running');
     this.events.emit('ready', { pending: this.core.pendingCount, running: this.active.size });
     this.tick();
@@ -468,6 +473,7 @@ export class Daemon {
     this.stopped = true;
     await this.recorder.flush(this.options.clock.monotonicMs() + SHUTDOWN_RECORD_MS);
     await this.notify.stop();
+    await this.retention?.stop();
     try {
       await this.options.store.close();
     } catch (err) {
