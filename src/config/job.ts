@@ -70,9 +70,10 @@ export function readJob(
   }
   const explicitGroup = check.string(place, raw, 'job_group', true) ?? null;
   const notify = readNotify(check, place, raw);
+  const retention = readRetention(check, place, raw);
   return {
     ...(notify === undefined ? {} : { notify }),
-    retention: readRetention(check, place, raw),
+    ...(Object.keys(retention).length === 0 ? {} : { retention }),
     name,
     command,
     commandAppendRun: check.bool(place, raw, 'command_append_run', false),
