@@ -118,7 +118,7 @@ jobs:
     await d2.stop();
   });
 
-  it('dsari-info run show lists the notifications of a run and their outcome', async () => {
+  it('dsari-info run show and the run page list the notifications of a run and their outcome', async () => {
     server = await new WebhookServer().start();
     server.mode = 'fail';
     site = new Site(`
@@ -140,5 +140,11 @@ jobs:
     expect(r.stdout).toContain('Notifications:');
     expect(r.stdout).toMatch(/failure\s+webhook 1 \(json\)\s+pending\s+1 attempt\s+HTTP 500: internal trouble at REDACTED/);
     expect(r.stdout).not.toContain('secret-token');
+    const render = await runCli('dsari-render', ['-c', site.etc]);
+    expect(render.code).toBe(0);
+    const page = readFileSync(join(site.data, 'html', 'j', runId, 'index.html'), 'utf8');
+    expect(page).toContain('<h2>Notifications</h2>');
+    expect(page).toMatch(/<th>failure<\/th><td>webhook 1 \(json\): pending, 1 attempt <small>\(HTTP 500: internal trouble at REDACTED \(\)\)<\/small>/);
+    expect(page).not.toContain('secret-token');
   });
 });
