@@ -11,6 +11,9 @@ import { formatBytes } from '../retention/runner.js';
 import { collect, newCommand } from './common.js';
 import { loadContext, openStore } from './context.js';
 
+/** Run directories `dsari prune` removes at the same time. */
+const PRUNE_FILE_CONCURRENCY = 32;
+
 interface PruneOptions {
   dryRun?: boolean;
   job?: string[];
@@ -27,6 +30,9 @@ export function pruneCommand(name = 'prune'): Command {
         'Example:\n  dsari prune --dry-run --job backup\n',
     )
     .action(async (opts: PruneOptions, self: Command) => {
+      // File removal waits on the disk in libuv's threads: more of them overlap more waits. Set
+      // before the first asynchronous file operation creates the pool.
+      process.env['UV_THREADPOOL_SIZE'] ??= String(PRUNE_FILE_CONCURRENCY);
       const ctx = loadContext(self);
       const lock = takePruneLock(ctx.config.dataDir);
       if ('heldBy' in lock) {
@@ -45,6 +51,7 @@ export function pruneCommand(name = 'prune'): Command {
             now: Date.now() / 1000,
             ...(opts.job === undefined ? {} : { jobs: opts.job }),
             dryRun: opts.dryRun === true,
+            fileConcurrency: PRUNE_FILE_CONCURRENCY,
             progress: (done, total) => bar?.update(done, total),
           });
         } finally {

@@ -9,7 +9,7 @@
  * and `output.txt` stays.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { lstat, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -18,21 +18,6 @@ import { DsariError, errorMessage } from '../errors.js';
 /** Where a run's files are: its run directory and its rendered page directory. */
 export function runPaths(dataDir: string, jobName: string, runId: string): { runDir: string; pageDir: string } {
   return { runDir: join(dataDir, 'runs', jobName, runId), pageDir: join(dataDir, 'html', jobName, runId) };
-}
-
-/** Bytes of the regular files under `path` (0 if it does not exist). */
-export async function diskBytes(path: string): Promise<number> {
-  let st;
-  try {
-    st = await lstat(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw err;
-  }
-  if (!st.isDirectory()) return st.isFile() ? st.size : 0;
-  let total = 0;
-  for (const name of await readdir(path)) total += await diskBytes(join(path, name));
-  return total;
 }
 
 export interface RemovedFiles {
@@ -44,19 +29,35 @@ export interface RemovedFiles {
 /** Removes a run's directory and rendered pages; `dryRun` only measures them. */
 export async function removeRunFiles(dataDir: string, jobName: string, runId: string, dryRun: boolean): Promise<RemovedFiles> {
   const { runDir, pageDir } = runPaths(dataDir, jobName, runId);
-  const missing = await stat(runDir).then(
-    () => false,
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return true;
-      throw err;
-    },
-  );
-  const bytes = (await diskBytes(runDir)) + (await diskBytes(pageDir));
-  if (!dryRun) {
-    await rm(runDir, { recursive: true, force: true });
-    await rm(pageDir, { recursive: true, force: true });
+  const run = await removeTree(runDir, dryRun);
+  const page = await removeTree(pageDir, dryRun);
+  return { bytes: (run ?? 0) + (page ?? 0), missing: run === null };
+}
+
+/** Bytes of the files under `dir`, removed unless `dryRun`; null if `dir` does not exist. */
+async function removeTree(dir: string, dryRun: boolean): Promise<number | null> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code !== 'ENOTDIR') throw err;
+    const size = (await lstat(dir)).size;
+    if (!dryRun) await unlinkIfThere(dir);
+    return size;
   }
-  return { bytes, missing };
+  let bytes = 0;
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) bytes += (await removeTree(path, dryRun)) ?? 0;
+    else {
+      if (e.isFile()) bytes += (await lstat(path)).size;
+      if (!dryRun) await unlinkIfThere(path);
+    }
+  }
+  if (!dryRun) await rmdir(dir);
+  return bytes;
 }
 
 /** Compression could not be done (disk full …); output.txt is untouched. */

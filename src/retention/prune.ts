@@ -30,6 +30,11 @@ export interface PruneOptions {
   stopped?(): boolean;
   /** The `now` of a previous complete pass: outputs already old enough then are not looked at again. */
   readonly compressSince?: number | null;
+  /**
+   * Run directories removed at the same time. Removing is mostly waiting for the disk, so many
+   * at once is faster; the daemon keeps it low to leave the disk to its runs. @default 8
+   */
+  readonly fileConcurrency?: number;
   /** Progress: runs removed so far out of the total (known once the plan is made). */
   progress?(done: number, total: number): void;
 }
@@ -45,7 +50,7 @@ export interface PruneSummary {
   problems: string[];
 }
 
-/** Run directories removed at the same time (file system calls overlap in libuv's pool). */
+/** Run directories removed at the same time by default (file system calls overlap in libuv's pool). */
 const FILE_CONCURRENCY = 8;
 
 /** Calls `fn` on every item, at most `limit` at a time. */
@@ -78,7 +83,7 @@ export async function prune(o: PruneOptions): Promise<PruneSummary> {
   for (const { job, runs } of plans) {
     for (let i = 0; i < runs.length && !(o.stopped?.() ?? false); i += batch) {
       const ids: string[] = [];
-      await eachLimited(runs.slice(i, i + batch), FILE_CONCURRENCY, async (run) => {
+      await eachLimited(runs.slice(i, i + batch), o.fileConcurrency ?? FILE_CONCURRENCY, async (run) => {
         try {
           const removed = await removeRunFiles(o.config.dataDir, job, run.runId, o.dryRun === true);
           summary.bytesFreed += removed.bytes;
