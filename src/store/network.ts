@@ -7,6 +7,7 @@
 import { StoreError, errorMessage } from '../errors.js';
 import type { EpochSeconds } from '../clock.js';
 import { insertNotificationSql, notificationParams } from './notifications-table.js';
+import { serverRunner } from './runner.js';
 import {
   finishedFromRow,
   jsonColumn,
@@ -257,18 +258,7 @@ export class ServerStore implements RunStore {
 
   /** Plain SQL on this store's connection (transactions serialised with the record writes). */
   sqlRunner(): SqlRunner {
-    return {
-      kind: this.backend.kind as 'postgresql' | 'mysql',
-      query: (sql, params = []) => this.query('reading', sql, params),
-      batch: (statements) =>
-        this.transaction(`writing (${statements.length} statements)`, async (c) => {
-          const out: number[] = [];
-          for (const s of statements) out.push(await c.execute(s.sql, s.params));
-          return out;
-        }),
-      encodeTime: (t) => this.enc(t),
-      decodeTime: (v) => this.backend.decodeTime(v),
-    };
+    return serverRunner(this.backend, (sql, params) => this.query('reading', sql, params), (what, fn) => this.transaction(what, fn));
   }
 
   /**

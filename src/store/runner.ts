@@ -3,6 +3,7 @@
  * retries included), for the notification outbox and retention.
  */
 import type Database from 'better-sqlite3';
+import type { ServerBackend, ServerConnection } from './network.js';
 import type { SqlRunner } from './types.js';
 
 /** A SqlRunner over a SqliteStore's connection; `retry` waits out another process's lock. */
@@ -20,5 +21,25 @@ export function sqliteRunner(
     },
     encodeTime: (t) => t,
     decodeTime: (v) => (v === null || v === undefined ? null : Number(v)),
+  };
+}
+
+/** A SqlRunner over a ServerStore's connection; its transactions queue with the record writes. */
+export function serverRunner(
+  backend: ServerBackend,
+  query: (sql: string, params: readonly unknown[]) => Promise<Record<string, unknown>[]>,
+  transaction: <T>(what: string, fn: (c: ServerConnection) => Promise<T>) => Promise<T>,
+): SqlRunner {
+  return {
+    kind: backend.kind as 'postgresql' | 'mysql',
+    query: (sql, params = []) => query(sql, params),
+    batch: (statements) =>
+      transaction(`writing (${statements.length} statements)`, async (c) => {
+        const out: number[] = [];
+        for (const s of statements) out.push(await c.execute(s.sql, s.params));
+        return out;
+      }),
+    encodeTime: (t) => backend.dialect.encodeTime(t),
+    decodeTime: (v) => backend.decodeTime(v),
   };
 }
