@@ -20,6 +20,7 @@ export interface NotifyServiceOptions {
 export class NotifyService {
   private readonly runs: RunNotifications;
   private deliverer: NotificationDeliverer | null = null;
+  private stopped = false;
 
   constructor(private readonly options: NotifyServiceOptions) {
     this.runs = new RunNotifications(options.store, options.log);
@@ -34,7 +35,8 @@ export class NotifyService {
   /** Starts the deliverer (after the store is open). */
   start(): void {
     const { store } = this.options;
-    if (store.sqlRunner === undefined) return;
+    // a shutdown during start-up came first: nothing to start
+    if (store.sqlRunner === undefined || this.stopped) return;
     this.deliverer = new NotificationDeliverer({ ...this.options, sql: store.sqlRunner() });
     this.deliverer.start();
   }
@@ -46,6 +48,7 @@ export class NotifyService {
 
   /** Stops delivering (before the store is closed). */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.deliverer?.stop();
   }
 }

@@ -43,6 +43,7 @@ export class RetentionRunner {
 
   constructor(private readonly options: RetentionRunnerOptions) {}
 
+  /** Schedules the first pass (nothing after {@link stop}). */
   start(): void {
     this.arm(this.options.firstPassMs ?? FIRST_PASS_MS);
   }
