@@ -13,11 +13,12 @@ import { StoreError } from '../../src/errors.js';
 import { Logger, MemorySink } from '../../src/log.js';
 import { runNotifications } from '../../src/notify/outbox.js';
 import { JournaledStore } from '../../src/store/journal.js';
+import { mysqlStore } from '../../src/store/mysql.js';
 import { postgresqlStore } from '../../src/store/postgresql.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { FinishedRun, OutboxEntry } from '../../src/store/types.js';
 import { makeTempDir } from '../helpers/index.js';
-import { pgAdmin, pgDsn, pgUnreachable, skipBecause, testDbName } from '../store/servers.js';
+import { mysqlAdmin, mysqlUnreachable, pgAdmin, pgDsn, pgUnreachable, skipBecause, testDbName } from '../store/servers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -58,6 +59,40 @@ describe('notifications go where the record goes', () => {
     expect(await second.replayJournal()).toBe(1);
     expect((await store.getRun(run.runId))?.runData).toEqual({});
     expect(await runNotifications(store.sqlRunner(), run.runId)).toMatchObject([{ event: 'failure', state: 'pending', attempts: 0 }]);
+  });
+
+  it('in a batch of record writes (SQLite, PostgreSQL, MariaDB): with their runs, once', async () => {
+    const tmp = makeTempDir('dsari-notify-durable-');
+    cleanups.push(tmp.cleanup);
+    const stores: { name: string; store: SqliteStore | ReturnType<typeof postgresqlStore> | ReturnType<typeof mysqlStore> }[] = [{ name: 'sqlite3', store: new SqliteStore(join(tmp.path, 'dsari.sqlite3')) }];
+    if (!skipBecause(await pgUnreachable())) {
+      const db = testDbName();
+      await pgAdmin((c) => c.query(`CREATE DATABASE ${db}`));
+      cleanups.push(() => pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)).then(() => undefined));
+      stores.push({ name: 'postgresql', store: postgresqlStore(pgDsn(db)) });
+    }
+    if (!skipBecause(await mysqlUnreachable())) {
+      const db = testDbName();
+      await mysqlAdmin((c) => c.query(`CREATE DATABASE ${db}`));
+      cleanups.push(() => mysqlAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${db}`)).then(() => undefined));
+      stores.push({ name: 'mysql', store: mysqlStore({ host: '127.0.0.1', port: 3306, user: 'root', passwd: '', db }) });
+    }
+    for (const { name, store } of stores) {
+      await store.open();
+      cleanups.push(() => store.close());
+      const a = finishedRun();
+      const b = finishedRun();
+      const writes = [
+        { kind: 'running' as const, run: a.run },
+        { kind: 'finished' as const, run: a.run, notifications: a.outbox },
+        { kind: 'finished' as const, run: b.run, notifications: b.outbox },
+      ];
+      await store.recordBatch(writes);
+      await store.recordBatch(writes.slice(1));
+      for (const x of [a, b]) {
+        expect({ name, rows: await runNotifications(store.sqlRunner(), x.run.runId) }).toMatchObject({ name, rows: [{ runId: x.run.runId, event: 'failure' }] });
+      }
+    }
   });
 
   it('through the outage journal of a PostgreSQL store, replayed into the database', async (ctx) => {
