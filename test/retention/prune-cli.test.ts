@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { makeTempDir, runCli } from '../helpers/index.js';
+import { makeTempDir, ROOT, runCli } from '../helpers/index.js';
 
 const DAY = 86_400;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -83,6 +83,17 @@ describe('dsari prune', () => {
     expect(all.stdout).toBe('Removed 3 run(s), freed 32 B (32 bytes)\nCompressed 0 output(s), saved 0 B\n1 run directory was already gone\n');
     expect(await left(s, 'a')).toEqual(s.runs['a']!.slice(3));
     expect(readdirSync(join(s.data, 'runs', 'a')).sort()).toEqual(s.runs['a']!.slice(3).sort());
+  });
+
+  it('shows a progress bar on a terminal only', async () => {
+    const s = await site('retention: {keep_runs: 1}\njobs:\n  a: {command: [/bin/true]}\n', { a: 30 });
+    // script(1) gives the command a pseudo-terminal; its output is what the terminal showed
+    const cli = join(ROOT, 'dist', 'cli', 'dsari.js');
+    const tty = spawnSync('script', ['-qec', `${process.execPath} ${cli} prune -c ${s.etc}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '100' } });
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/Pruning \[[=\- ]+\] 29\/29 runs/);
+    expect(tty.stdout).toContain('Removed 29 run(s)');
+    expect(await left(s, 'a')).toEqual(s.runs['a']!.slice(29));
   });
 
   it('a second prune while one holds the lock is refused; two at once leave the right runs', async () => {
