@@ -15,9 +15,20 @@ export function sqliteRunner(
   return {
     kind: 'sqlite3',
     query: (sql, params = []) => retry('reading', () => stmt(sql).all(...params) as Record<string, unknown>[]),
-    batch: (statements) => {
+    batch: (statements, options = {}) => {
       const tx = conn().transaction(() => statements.map((s) => stmt(s.sql).run(...s.params).changes));
-      return retry(`writing (${statements.length} statements)`, () => tx.immediate());
+      return retry(`writing (${statements.length} statements)`, () => {
+        if (options.durable !== false) return tx.immediate();
+        // WAL with synchronous=NORMAL: committed without an fsync; the next synced commit (a run
+        // record) makes it durable. Set and reset around this one synchronous transaction, so no
+        // other write runs meanwhile.
+        conn().pragma('synchronous = NORMAL');
+        try {
+          return tx.immediate();
+        } finally {
+          conn().pragma('synchronous = FULL');
+        }
+      });
     },
     encodeTime: (t) => t,
     decodeTime: (v) => (v === null || v === undefined ? null : Number(v)),

@@ -105,8 +105,12 @@ export type RecordWrite =
 export interface SqlRunner {
   readonly kind: 'sqlite3' | 'postgresql' | 'mysql';
   query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
-  /** Statements in ONE transaction; the rows each changed. */
-  batch(statements: readonly { readonly sql: string; readonly params: readonly unknown[] }[]): Promise<number[]>;
+  /**
+   * Statements in ONE transaction; the rows each changed. `durable: false` (SQLite): the commit
+   * is not synced to disk before returning — for work a crash may undo and the next pass redoes
+   * (retention), so that it does not hold the event loop for an fsync. @default true
+   */
+  batch(statements: readonly { readonly sql: string; readonly params: readonly unknown[] }[], options?: { readonly durable?: boolean }): Promise<number[]>;
   encodeTime(t: EpochSeconds): unknown;
   decodeTime(value: unknown): EpochSeconds | null;
 }
