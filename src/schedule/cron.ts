@@ -41,6 +41,25 @@ const SEGMENT_AHEAD = 400 * 86_400;
 
 const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/**
+ * Parsed fields by expression text. Jobs mostly share a few expressions (`H H * * *`), and a
+ * job's schedule is compiled more than once per command (checked at load, then for its next
+ * time); the fields are immutable and do not depend on the job, so each text is parsed once.
+ * Cleared when it grows past PARSED_LIMIT, so reloads with ever new expressions stay bounded.
+ */
+const parsed = new Map<string, readonly CronField[]>();
+const PARSED_LIMIT = 10_000;
+
+function cachedCronFields(expression: string): readonly CronField[] {
+  let fields = parsed.get(expression);
+  if (fields === undefined) {
+    fields = parseCronFields(expression);
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(expression, fields);
+  }
+  return fields;
+}
+
 /** The six fields of a cron expression (aliases expanded, a missing second field is `H`). */
 export function parseCronFields(expression: string): CronField[] {
   const trimmed = expression.trim();
@@ -198,7 +217,7 @@ export class CronSchedule implements Schedule {
 
   constructor(readonly expression: string, options: { jobName: string; timezone: string; random: () => number }) {
     this.random = options.random;
-    this.fields = parseCronFields(expression);
+    this.fields = cachedCronFields(expression);
     this.crc = crc32(options.jobName);
     this.offset = this.crc / 4294967295;
     this.zone = zoneModel(options.timezone);
