@@ -15,6 +15,7 @@ import { createStore } from '../store/index.js';
 import { EXIT_OK, newCommand, withGlobalOptions } from './common.js';
 import { globalOptions } from './context.js';
 import { handleSignals, installDaemonSignals } from './daemon-signals.js';
+import { collectWhenIdle } from './idle-heap.js';
 
 /** Set in the environment of the detached copy started by `--fork`. */
 const FORKED_ENV = 'DSARI_DAEMON_FORKED';
@@ -68,6 +69,7 @@ async function runDaemon(configDir: string | undefined, debug: boolean): Promise
     await store.close().catch((e: unknown) => log.error(`Cannot close the database: ${errorMessage(e)}`));
     throw err;
   }
+  collectWhenIdle();
   let reloadQueued = false;
   handleSignals((signal) => {
     switch (signal) {
@@ -79,6 +81,7 @@ async function runDaemon(configDir: string | undefined, debug: boolean): Promise
           setImmediate(() => {
             reloadQueued = false;
             daemon.reload();
+            collectWhenIdle();
           });
         }
         break;

@@ -81,8 +81,8 @@ export function parseCronFields(expression: string): CronField[] {
 
 /** Allowed values compiled into lookup tables for the matcher. */
 interface Tables {
-  /** months[m] for m 1-12 */
-  readonly months: readonly boolean[];
+  /** bit m set for each allowed month m (1-12) */
+  readonly monthMask: number;
   readonly domMask: number;
   readonly dowMask: number;
   readonly domStar: boolean;
@@ -95,7 +95,27 @@ interface Tables {
   readonly paced: boolean;
 }
 
+/**
+ * Next-value tables by content, shared between schedules: a hashed field has at most 60
+ * different values, so thousands of `@daily` jobs need only a few hundred tables instead of three
+ * each (docs/BENCHMARKS.md, daemon memory). Never written after they are built. Cleared past
+ * SHARED_LIMIT so that R forms, which draw new values at every evaluation, cannot grow it.
+ */
+const sharedTables = new Map<string, Int8Array>();
+const SHARED_LIMIT = 10_000;
+
 function nextTable(values: readonly number[], size: number): Int8Array {
+  const key = `${size}:${values.join(',')}`;
+  let t = sharedTables.get(key);
+  if (t === undefined) {
+    t = buildNextTable(values, size);
+    if (sharedTables.size >= SHARED_LIMIT) sharedTables.clear();
+    sharedTables.set(key, t);
+  }
+  return t;
+}
+
+function buildNextTable(values: readonly number[], size: number): Int8Array {
   const t = new Int8Array(size + 1).fill(-1);
   for (const v of values) t[v] = v;
   let next = -1;
@@ -108,8 +128,9 @@ function nextTable(values: readonly number[], size: number): Int8Array {
 
 function buildTables(expression: string, fields: readonly CronField[], crc: number, random: () => number): Tables {
   const values = fields.map((f) => f.values(crc, random));
-  const at = (i: number): number[] => values[i] as number[];
-  const months = Array.from({ length: 13 }, (_, m) => at(MONTH).includes(m));
+  const at = (i: number): readonly number[] => values[i] as readonly number[];
+  let monthMask = 0;
+  for (const m of at(MONTH)) monthMask |= 1 << m;
   let domMask = 0;
   for (const d of at(DAY_OF_MONTH)) domMask |= 1 << d;
   let dowMask = 0;
@@ -127,7 +148,7 @@ function buildTables(expression: string, fields: readonly CronField[], crc: numb
     }
   }
   return {
-    months,
+    monthMask,
     domMask,
     dowMask,
     domStar,
@@ -187,7 +208,7 @@ export function nextWallMatch(t: Tables, from: number, to: number): number | nul
   let sod = from - day * 86_400;
   while (day * 86_400 <= to) {
     const date = civilFromDays(day);
-    if (!t.months[date.month]) {
+    if ((t.monthMask & (1 << date.month)) === 0) {
       day = date.month === 12 ? daysFromCivil(date.year + 1, 1, 1) : daysFromCivil(date.year, date.month + 1, 1);
       sod = 0;
       continue;
