@@ -50,6 +50,15 @@ const cases = [
   { name: 'dsari-info job list (10,000 jobs)', argv: [join(DIST, 'dsari-info.js'), '-c', manyEtc, 'job', 'list'], target: 150 },
   { name: 'dsari schedule "H 3 * * 1-5" --job backup -n 5', argv: [join(DIST, 'dsari.js'), 'schedule', 'H 3 * * 1-5', '--job', 'backup', '-n', '5'], target: 50 },
 ];
+// BENCH_BEFORE_DIST=/path/to/older/dist adds each command as that build runs it, in the same
+// rounds, so that before and after see the same load.
+const before = process.env.BENCH_BEFORE_DIST;
+if (before !== undefined) {
+  for (const c of [...cases]) {
+    if (c.target === undefined) continue;
+    cases.push({ name: `  before: ${c.name}`, argv: c.argv.map((a) => a.replace(DIST, join(before, 'cli/'))), after: c });
+  }
+}
 const env = { ...process.env, COLUMNS: '200' };
 // GNU time gives each command's CPU time (user + sys) as well: on a loaded machine the wall
 // time mostly waits for a core, the CPU time does not.
@@ -73,6 +82,8 @@ const baseCpu = median(cpu[0]);
 cases.forEach((c, i) => {
   const m = median(wall[i]);
   const over = m - base;
-  const verdict = c.target === undefined ? '' : `  node + ${over.toFixed(0)} ms wall, + ${(median(cpu[i]) - baseCpu).toFixed(0)} ms CPU (target ≤ + ${c.target}: ${over <= c.target ? 'OK' : 'OVER'})`;
+  const a = cases.indexOf(c.after);
+  const ratio = c.after === undefined ? '' : `  now ${(m / median(wall[a])).toFixed(2)}× faster (wall), ${(median(cpu[i]) / median(cpu[a])).toFixed(2)}× (CPU)`;
+  const verdict = c.target === undefined ? ratio : `  node + ${over.toFixed(0)} ms wall, + ${(median(cpu[i]) - baseCpu).toFixed(0)} ms CPU (target ≤ + ${c.target}: ${over <= c.target ? 'OK' : 'OVER'})`;
   console.log(`${c.name.padEnd(72)} ${m.toFixed(0).padStart(5)} ms wall ${median(cpu[i]).toFixed(0).padStart(5)} ms CPU${verdict}`);
 });
