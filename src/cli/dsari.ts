@@ -18,6 +18,8 @@ const COMMANDS = {
   trigger: async () => (await import('./trigger.js')).triggerCommand('trigger'),
   schedule: async () => (await import('./schedule.js')).scheduleCommand('schedule'),
   migrate: async () => (await import('./migrate.js')).migrateCommand('migrate'),
+  pause: async () => (await import('./pause.js')).pauseCommand('pause'),
+  resume: async () => (await import('./pause.js')).resumeCommand('resume'),
 };
 
 /** The `dsari` command: every tool as a subcommand (or only `only`). */
