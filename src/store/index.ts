@@ -25,6 +25,11 @@ export interface OpenStoreOptions {
    * error at once. @default false
    */
   readOnly?: boolean;
+  /**
+   * Never writes the database, not even tables or indexes it lacks (dsari-info, render, the
+   * exporter; issue 15): those are the daemon's and `dsari migrate`'s. @default false
+   */
+  reader?: boolean;
 }
 
 /** File name of the outage journal of PostgreSQL/MySQL stores, in DATA_DIR. */
@@ -37,7 +42,7 @@ export const JOURNAL_FILE = 'store-journal.jsonl';
 export function createStore(db: DatabaseConfig, options: OpenStoreOptions): RunStore {
   switch (db.type) {
     case 'sqlite3':
-      return new SqliteStore(db.file, { log: options.log });
+      return new SqliteStore(db.file, { log: options.log, reader: options.reader === true });
     default:
       return createNetworkStore(db, options);
   }
