@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, runCli } from '../helpers/index.js';
 import { makeInfoFixture, type InfoFixture } from '../info/setup.js';
 
-const PRELOAD = new URL('./fixtures/loaded-modules.cjs', import.meta.url).pathname;
+const PRELOAD = new URL('./fixtures/loaded-modules.mjs', import.meta.url).href;
 
 interface Loaded {
   packages: Set<string>;
@@ -20,7 +20,7 @@ interface Loaded {
 /** Runs `bin args` and returns the packages (node_modules names) and built-ins it loaded. */
 async function loadedBy(dir: string, bin: string, args: readonly string[]): Promise<Loaded> {
   const file = join(dir, `loaded-${Math.random().toString(36).slice(2)}.json`);
-  const r = await runCli(bin, args, { env: { NODE_OPTIONS: `--require ${PRELOAD}`, DSARI_LOADED_MODULES: file } });
+  const r = await runCli(bin, args, { env: { NODE_OPTIONS: `--import ${PRELOAD}`, DSARI_LOADED_MODULES: file } });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const { cjs, builtin } = JSON.parse(readFileSync(file, 'utf8')) as { cjs: string[]; builtin: string[] };
