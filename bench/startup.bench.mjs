@@ -28,8 +28,8 @@ writeFileSync(
 );
 if (!existsSync(join(data, 'dsari.sqlite3'))) {
   cpSync(fx.file, join(data, 'dsari.sqlite3'));
-  const up = spawnSync(process.execPath, [join(DIST, 'dsari-info.js'), '-c', etc, 'run', 'list', '--job', 'none'], { encoding: 'utf8' });
-  if (up.status !== 0) throw new Error(`upgrade: ${up.stderr}`);
+  const up = spawnSync(process.execPath, [join(DIST, 'dsari.js'), 'migrate', '-c', etc], { encoding: 'utf8' });
+  if (up.status !== 0) throw new Error(`dsari migrate: ${up.stderr}`);
 }
 
 // 10,000 jobs, shaped like the configuration benchmark's (2/3 with schedules).
