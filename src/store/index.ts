@@ -50,8 +50,9 @@ export function createStore(db: DatabaseConfig, options: OpenStoreOptions): RunS
 
 function createNetworkStore(db: DatabaseConfig, options: OpenStoreOptions): RunStore {
   let inner: ServerStore;
-  if (db.type === 'postgresql') inner = postgresqlStore(db.dsn);
-  else if (db.type === 'mysql') inner = mysqlStore(db.connection);
+  const reader = { reader: options.reader === true };
+  if (db.type === 'postgresql') inner = postgresqlStore(db.dsn, reader);
+  else if (db.type === 'mysql') inner = mysqlStore(db.connection, reader);
   else throw new StoreError(`unknown database type ${(db as { type: string }).type}`);
   if (options.readOnly) return inner;
   return new JournaledStore(inner, {
