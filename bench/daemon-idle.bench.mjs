@@ -1,8 +1,8 @@
 // An idle daemon with many jobs (issue 15): time from spawn to "Scheduler running" and RSS once
 // settled, for 5,000 and 10,000 `@daily` jobs. The built dist/, a real process, SQLite in its
 // data directory. Each size is started DAEMON_IDLE_STARTS times (default 3); medians.
-// RSS is read SETTLE_S seconds (default 15) after "Scheduler running": the daemon returns its
-// young generation 10 s after start-up (src/cli/idle-heap.ts).
+// RSS is read SETTLE_S seconds (default 25) after "Scheduler running": the daemon returns its
+// young generation from 10 s after start-up on (src/cli/idle-heap.ts).
 // Run: npm run bench -- daemon-idle
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const DAEMON = fileURLToPath(new URL('../dist/cli/dsari-daemon.js', import.meta.url));
 const STARTS = Number(process.env.DAEMON_IDLE_STARTS ?? 3);
-const SETTLE_S = Number(process.env.SETTLE_S ?? 15);
+const SETTLE_S = Number(process.env.SETTLE_S ?? 25);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const status = (pid, key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;

@@ -8,7 +8,7 @@
  * memory). Setting `--max-semi-space-size` would need a node flag on every command line that
  * starts the daemon; V8 reads it only when the heap is created.
  */
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** How long after start-up or a reload the collection runs: V8 judges the rate over ~5 s. */
@@ -31,11 +31,21 @@ function fullCollection(): () => void {
   return collect;
 }
 
+/** Young generation committed above this after the collections: try again later. */
+const SMALL_NEW_SPACE = 4 * 2 ** 20;
+/** Tries per start-up or reload (a busy moment, as judged by V8, may prevent the shrink). */
+const ATTEMPTS = 3;
+
+function newSpaceCommitted(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.physical_space_size ?? 0;
+}
+
 /**
- * Arranges a full collection `delayMs` from now (a later call replaces an earlier pending
- * one). The timer never keeps the process alive.
+ * Arranges full collections `delayMs` from now (a later call replaces an earlier pending one),
+ * repeated up to ATTEMPTS times while the young generation stays large. The timer never keeps
+ * the process alive.
  */
-export function collectWhenIdle(delayMs = IDLE_COLLECT_DELAY_MS): void {
+export function collectWhenIdle(delayMs = IDLE_COLLECT_DELAY_MS, attempts = ATTEMPTS): void {
   clearTimeout(pending);
   pending = setTimeout(() => {
     const gc = fullCollection();
@@ -43,6 +53,7 @@ export function collectWhenIdle(delayMs = IDLE_COLLECT_DELAY_MS): void {
     // the first may be start-up's. Between the two nothing was allocated, so the second shrinks.
     gc();
     gc();
+    if (attempts > 1 && newSpaceCommitted() > SMALL_NEW_SPACE) collectWhenIdle(delayMs, attempts - 1);
   }, delayMs);
   pending.unref();
 }
