@@ -11,8 +11,8 @@ const plain = Array.from({ length: 10 }, (_, i) => `  tick${i}:\n    command: /b
 const withPolicies =
   Array.from({ length: 10 }, (_, i) =>
     `  tick${i}:\n    command: /bin/true\n    schedule: "* * * * * *"\n    catchup: latest\n    overlap: ${i % 2 ? 'skip' : 'replace'}\n` +
-    `    retry: {attempts: 3, delay: 5, jitter: 0.1}\n    on_failure: [collect]\n${i === 0 ? '    after: [collect]\n' : ''}`,
-  ).join('') + '  collect:\n    command: /bin/true\n';
+    `    retry: {attempts: 3, delay: 5, jitter: 0.1}\n    on_failure: [collect]\n`,
+  ).join('') + '  collect:\n    command: /bin/true\n  fan-in:\n    command: /bin/true\n    after: [tick0, tick1]\n';
 
 async function lagP99(yaml) {
   const site = new BenchSite('policies-lag', `jobs:\n${yaml}`);

@@ -2,6 +2,7 @@
 // For `dsari daemon` the signal handlers are installed before anything else is even loaded:
 // this module imports only them statically, and the commands afterwards.
 import './daemon-signals.js';
+import type { Command } from 'commander';
 
 const { newCommand, runCli, withGlobalOptions } = await import('./common.js');
 const { requestedSubcommand } = await import('./subcommand.js');
@@ -10,25 +11,33 @@ const { requestedSubcommand } = await import('./subcommand.js');
  * The subcommands, each loaded by its own import: a command line that names one loads only
  * that one (`dsari schedule` does not load the daemon); help and anything unclear load all.
  */
-const COMMANDS = {
-  daemon: async () => (await import('./daemon.js')).daemonCommand('daemon'),
-  info: async () => (await import('./info/index.js')).infoCommand('info'),
-  render: async () => (await import('./render.js')).renderCommand('render'),
-  'prometheus-exporter': async () => (await import('./exporter.js')).exporterCommand('prometheus-exporter'),
-  trigger: async () => (await import('./trigger.js')).triggerCommand('trigger'),
-  schedule: async () => (await import('./schedule.js')).scheduleCommand('schedule'),
-  migrate: async () => (await import('./migrate.js')).migrateCommand('migrate'),
-  pause: async () => (await import('./pause.js')).pauseCommand('pause'),
-  resume: async () => (await import('./pause.js')).resumeCommand('resume'),
+const COMMANDS: Record<string, { load: () => Promise<Command>; hidden?: boolean }> = {
+  daemon: { load: async () => (await import('./daemon.js')).daemonCommand('daemon') },
+  info: { load: async () => (await import('./info/index.js')).infoCommand('info') },
+  render: { load: async () => (await import('./render.js')).renderCommand('render') },
+  'prometheus-exporter': { load: async () => (await import('./exporter.js')).exporterCommand('prometheus-exporter') },
+  trigger: { load: async () => (await import('./trigger.js')).triggerCommand('trigger') },
+  schedule: { load: async () => (await import('./schedule.js')).scheduleCommand('schedule') },
+  migrate: { load: async () => (await import('./migrate.js')).migrateCommand('migrate') },
+  pause: { load: async () => (await import('./pause.js')).pauseCommand('pause') },
+  resume: { load: async () => (await import('./pause.js')).resumeCommand('resume') },
+  doctor: { load: async () => (await import('./doctor.js')).doctorCommand('doctor') },
+  completion: { load: async () => (await import('./completion.js')).completionCommand('completion') },
+  __complete: { load: async () => (await import('./completion.js')).completeCommand('__complete'), hidden: true },
+  manpages: { load: async () => (await import('./manpages.js')).manpagesCommand('manpages'), hidden: true },
 };
 
+/** Commands that describe the whole program (completion, man pages): they need every command. */
+const WHOLE_PROGRAM = new Set(['completion', '__complete', 'manpages']);
+
 /** The `dsari` command: every tool as a subcommand (or only `only`). */
-export async function dsariCommand(only?: string) {
+export async function dsariCommand(only?: string): Promise<Command> {
   const program = withGlobalOptions(newCommand('dsari', 'Do Something And Record It: a job-scheduling daemon'));
-  for (const [name, load] of Object.entries(COMMANDS)) {
-    if (only === undefined || only === name) program.addCommand(await load());
+  for (const [name, { load, hidden }] of Object.entries(COMMANDS)) {
+    if (only === undefined || only === name) program.addCommand(await load(), hidden === true ? { hidden: true } : {});
   }
   return program;
 }
 
-await runCli(await dsariCommand(requestedSubcommand(process.argv.slice(2), Object.keys(COMMANDS))));
+const alone = Object.keys(COMMANDS).filter((name) => !WHOLE_PROGRAM.has(name));
+await runCli(await dsariCommand(requestedSubcommand(process.argv.slice(2), alone)));

@@ -79,6 +79,6 @@ describe('policy keys: bad input', () => {
     after: [b]
     on_failure: [a]
 `;
-    expect(errorOf(() => loadYaml(mixed))).toBe('dsari.yaml: job "a": on_success: dependency cycle: a → b → c → a (through after / on_success / on_failure)');
+    expect(errorOf(() => loadYaml(mixed))).toBe('dsari.yaml: job "c": on_failure: dependency cycle: a → b → c → a (through after / on_success / on_failure)');
   });
 });
