@@ -16,6 +16,7 @@ import { createStore } from '../store/index.js';
 import { EXIT_OK, newCommand, withGlobalOptions } from './common.js';
 import { globalOptions } from './context.js';
 import { handleSignals, installDaemonSignals } from './daemon-signals.js';
+import { collectWhenIdle } from './idle-heap.js';
 import { logFormatOf, withLogFormat } from './log-format.js';
 
 /** Set in the environment of the detached copy started by `--fork`. */
@@ -77,6 +78,7 @@ async function runDaemon(configDir: string | undefined, debug: boolean, format: 
     await store.close().catch((e: unknown) => log.error(`Cannot close the database: ${errorMessage(e)}`));
     throw err;
   }
+  collectWhenIdle();
   let reloadQueued = false;
   handleSignals((signal) => {
     switch (signal) {
@@ -90,6 +92,7 @@ async function runDaemon(configDir: string | undefined, debug: boolean, format: 
             systemd?.reloading();
             daemon.reload();
             systemd?.reloadEnded();
+            collectWhenIdle();
           });
         }
         break;

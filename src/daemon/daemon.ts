@@ -4,7 +4,6 @@
  * watcher into the core, and does what the signals ask (reload, shutdown, status, scan). The
  * CLI (cli/daemon.ts) installs the signal handlers and calls the methods here.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Clock, EpochSeconds, TimerHandle } from '../clock.js';
@@ -24,6 +23,7 @@ import { prepareDataDir, runDirOf } from './paths.js';
 import type { RunExecutor, RunOutcome, RunProcess } from './ports.js';
 import { RunRecorder } from './recorder.js';
 import { recoverLeftovers } from './recovery.js';
+import { newRunId } from './run-id.js';
 import { STATE_FILE, writeStateFile } from './state-file.js';
 import { statusLines } from './status.js';
 import type { TriggerParseContext } from './trigger-file.js';
@@ -117,7 +117,7 @@ export class Daemon {
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
     this.dataDir = options.config.dataDir;
-    this.newRunId = options.newRunId ?? randomUUID;
+    this.newRunId = options.newRunId ?? newRunId;
     this.host = options.hostname ?? hostname();
     this.startedAt = options.clock.now();
     this.events = new TypedEmitter<DaemonEvents>((err) => options.log.error(`Event listener failed: ${errorMessage(err)}`));
