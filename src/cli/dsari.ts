@@ -10,6 +10,7 @@ const { infoCommand } = await import('./info/index.js');
 const { migrateCommand } = await import('./migrate.js');
 const { renderCommand } = await import('./render.js');
 const { scheduleCommand } = await import('./schedule.js');
+const { simulateCommand } = await import('./simulate.js');
 const { triggerCommand } = await import('./trigger.js');
 
 /** The `dsari` command: every tool as a subcommand. */
@@ -21,7 +22,8 @@ export function dsariCommand() {
     .addCommand(exporterCommand('prometheus-exporter'))
     .addCommand(triggerCommand('trigger'))
     .addCommand(scheduleCommand('schedule'))
-    .addCommand(migrateCommand('migrate'));
+    .addCommand(migrateCommand('migrate'))
+    .addCommand(simulateCommand('simulate'));
 }
 
 await runCli(dsariCommand());

@@ -1,0 +1,231 @@
+/**
+ * The figures people ask of a simulation: per job its fires, runs, skipped and queued fires and
+ * longest wait; per concurrency group its peak use, time spent full and longest queue; and
+ * warnings in plain words. All read from the timeline the driver wrote, in one pass.
+ */
+import type { EpochSeconds } from '../clock.js';
+import { humanDuration } from '../report/humanize.js';
+import type { DriverOutput } from './driver.js';
+import type { JobDuration } from './durations.js';
+import { EventKind } from './timeline.js';
+import { formatWhen } from './time-text.js';
+
+/** A wait at least this long is worth a warning. */
+export const LONG_WAIT_SECONDS = 60;
+/** A group full for at least this share of the window is worth a warning. */
+const BUSY_GROUP_SHARE = 0.5;
+
+export interface JobStats {
+  readonly name: string;
+  /** Fire times of its schedule in the window: those that became runs plus those skipped. */
+  readonly fires: number;
+  /** Runs started in the window. */
+  readonly runs: number;
+  /** Fire times passed over without a run of their own. */
+  readonly skipped: number;
+  /** Runs that did not start at their schedule time (they waited). */
+  readonly queued: number;
+  /** Runs still waiting when the window ended. */
+  readonly waitingAtEnd: number;
+  /** Runs drawn as failed. */
+  readonly failed: number;
+  /** The longest wait from schedule time to start (or to the end of the window), seconds. */
+  readonly longestWait: number;
+  /** The schedule time of the run that waited longest, null when none waited. */
+  readonly longestWaitAt: EpochSeconds | null;
+  /** What that run waited for: `group` (the job's groups were full), `previous` (its own previous run) or `other`. */
+  readonly longestWaitFor: 'group' | 'previous' | 'other' | null;
+  readonly duration: JobDuration | null;
+}
+
+export interface GroupStats {
+  readonly name: string;
+  readonly max: number;
+  /** The most slots in use at once. */
+  readonly peak: number;
+  /** Seconds of the window during which every slot was in use. */
+  readonly timeFull: number;
+  /** The most runs waiting for a slot at once. */
+  readonly longestQueue: number;
+  /** When the queue was longest, null when nothing waited. */
+  readonly longestQueueAt: EpochSeconds | null;
+}
+
+export interface Summary {
+  readonly jobs: readonly JobStats[];
+  readonly groups: readonly GroupStats[];
+  readonly warnings: readonly string[];
+}
+
+export interface SummaryContext {
+  readonly from: EpochSeconds;
+  readonly until: EpochSeconds;
+  readonly zone: string;
+  readonly durations: ReadonlyMap<string, JobDuration>;
+}
+
+/** Counts and warnings for a finished simulation. */
+export function summarize(out: DriverOutput, ctx: SummaryContext): Summary {
+  const tl = out.timeline;
+  const nJobs = out.jobs.length;
+  const nGroups = out.groups.length;
+  const groupIx = new Map(out.groups.map((g, i) => [g.name, i]));
+  const jobGroups = out.jobs.map((j) => j.concurrencyGroups.map((g) => groupIx.get(g) ?? -1).filter((g) => g >= 0));
+  const fires = new Float64Array(nJobs);
+  const runs = new Float64Array(nJobs);
+  const skipped = new Float64Array(nJobs);
+  const queued = new Float64Array(nJobs);
+  const failed = new Float64Array(nJobs);
+  const longest = new Float64Array(nJobs);
+  const longestAt: Array<number | null> = new Array<number | null>(nJobs).fill(null);
+  const longestFor: Array<JobStats['longestWaitFor']> = new Array<JobStats['longestWaitFor']>(nJobs).fill(null);
+  /** Per run that waited: what it waited for last. */
+  const waitedFor = new Map<number, JobStats['longestWaitFor']>();
+  const use = new Int32Array(nGroups);
+  const fullSince = new Float64Array(nGroups).fill(NaN);
+  const timeFull = new Float64Array(nGroups);
+  const peak = new Int32Array(nGroups);
+  const queue = new Int32Array(nGroups);
+  const longestQueue = new Int32Array(nGroups);
+  const longestQueueAt: Array<number | null> = new Array<number | null>(nGroups).fill(null);
+  const inQueue = new Set<number>();
+  const noteWait = (j: number, i: number, wait: number, why: JobStats['longestWaitFor']): void => {
+    if (wait > (longest[j] as number)) {
+      longest[j] = wait;
+      longestAt[j] = tl.runSchedule.get(i);
+      longestFor[j] = why;
+    }
+  };
+
+  for (let e = 0; e < tl.eventCount; e++) {
+    const kind = tl.eventKind.get(e);
+    const t = tl.eventTime.get(e);
+    const i = tl.eventRef.get(e);
+    if (kind === EventKind.skip) {
+      const j = tl.skipJob.get(i);
+      skipped[j] = (skipped[j] as number) + tl.skipCount.get(i);
+      continue;
+    }
+    const j = tl.runJob.get(i);
+    const g = tl.runGroup.get(i);
+    switch (kind) {
+      case EventKind.fire:
+        fires[j] = (fires[j] as number) + 1;
+        break;
+      case EventKind.waitPrevious:
+        waitedFor.set(i, 'previous');
+        break;
+      case EventKind.waitOther:
+        waitedFor.set(i, 'other');
+        break;
+      case EventKind.waitGroup:
+        waitedFor.set(i, 'group');
+        inQueue.add(i);
+        for (const q of jobGroups[j] as number[]) {
+          queue[q] = (queue[q] as number) + 1;
+          if ((queue[q] as number) > (longestQueue[q] as number)) {
+            longestQueue[q] = queue[q] as number;
+            longestQueueAt[q] = t;
+          }
+        }
+        break;
+      case EventKind.start: {
+        runs[j] = (runs[j] as number) + 1;
+        if (tl.runFailed.get(i) === 1) failed[j] = (failed[j] as number) + 1;
+        const wait = t - tl.runSchedule.get(i);
+        if (wait > 0) {
+          queued[j] = (queued[j] as number) + 1;
+          noteWait(j, i, wait, waitedFor.get(i) ?? 'other');
+        }
+        waitedFor.delete(i);
+        if (inQueue.delete(i)) for (const q of jobGroups[j] as number[]) queue[q] = (queue[q] as number) - 1;
+        if (g >= 0) {
+          use[g] = (use[g] as number) + 1;
+          peak[g] = Math.max(peak[g] as number, use[g] as number);
+          if ((use[g] as number) >= (out.groups[g]?.max ?? 1) && Number.isNaN(fullSince[g])) fullSince[g] = t;
+        }
+        break;
+      }
+      case EventKind.end:
+        if (g >= 0) {
+          if (!Number.isNaN(fullSince[g] as number)) {
+            timeFull[g] = (timeFull[g] as number) + Math.max(0, Math.min(t, ctx.until) - (fullSince[g] as number));
+            fullSince[g] = NaN;
+          }
+          use[g] = (use[g] as number) - 1;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  // Runs still waiting at the end of the window: their wait so far counts.
+  for (const [i, why] of waitedFor) {
+    const j = tl.runJob.get(i);
+    queued[j] = (queued[j] as number) + 1;
+    noteWait(j, i, ctx.until - tl.runSchedule.get(i), why);
+  }
+  const waitingAtEnd = new Float64Array(nJobs);
+  for (const i of waitedFor.keys()) waitingAtEnd[tl.runJob.get(i)] = (waitingAtEnd[tl.runJob.get(i)] as number) + 1;
+
+  const jobs: JobStats[] = out.jobs.map((job, j) => ({
+    name: job.name,
+    fires: (fires[j] as number) + (skipped[j] as number),
+    runs: runs[j] as number,
+    skipped: skipped[j] as number,
+    queued: queued[j] as number,
+    waitingAtEnd: waitingAtEnd[j] as number,
+    failed: failed[j] as number,
+    longestWait: longest[j] as number,
+    longestWaitAt: longestAt[j] ?? null,
+    longestWaitFor: longestFor[j] ?? null,
+    duration: ctx.durations.get(job.name) ?? null,
+  }));
+  const groups: GroupStats[] = out.groups.map((group, g) => ({
+    name: group.name,
+    max: group.max,
+    peak: peak[g] as number,
+    timeFull: timeFull[g] as number,
+    longestQueue: longestQueue[g] as number,
+    longestQueueAt: longestQueueAt[g] ?? null,
+  }));
+  return { jobs, groups, warnings: warningsFor(out, jobs, groups, ctx) };
+}
+
+function warningsFor(out: DriverOutput, jobs: readonly JobStats[], groups: readonly GroupStats[], ctx: SummaryContext): string[] {
+  const warnings: string[] = [];
+  const byName = new Map(out.jobs.map((j) => [j.name, j]));
+  for (const s of jobs) {
+    const job = byName.get(s.name);
+    if (s.longestWait >= LONG_WAIT_SECONDS && s.longestWaitAt !== null) {
+      const what =
+        s.longestWaitFor === 'group' ? ` for ${plural(job?.concurrencyGroups.length ?? 1, 'group')} ${(job?.concurrencyGroups ?? []).map((g) => `\`${g}\``).join(', ')}`
+        : s.longestWaitFor === 'previous' ? ' for its previous run to end'
+        : '';
+      const others = s.queued > 1 ? `; ${s.queued} of its ${s.fires - s.skipped} runs waited` : '';
+      warnings.push(`\`${s.name}\` waited ${humanDuration(s.longestWait)}${what} (its run of ${formatWhen(s.longestWaitAt, ctx.zone)})${others}`);
+    }
+    if (s.skipped > 0) {
+      warnings.push(`\`${s.name}\` skipped ${s.skipped} of ${s.fires} fire times: its runs started late, so the times in between got no run`);
+    }
+    if (s.waitingAtEnd > 0) warnings.push(`\`${s.name}\`: ${s.waitingAtEnd} ${plural(s.waitingAtEnd, 'run')} still waiting when the window ended`);
+  }
+  const window = ctx.until - ctx.from;
+  for (const g of groups) {
+    if (window > 0 && g.timeFull / window >= BUSY_GROUP_SHARE) {
+      warnings.push(`group \`${g.name}\` (${g.max} ${plural(g.max, 'slot')}) was full ${Math.round((g.timeFull / window) * 100)}% of the window`);
+    }
+  }
+  for (const e of out.scheduleErrors) warnings.push(`\`${e.job}\`: its schedule cannot be computed, so it never ran: ${e.error}`);
+  const guessed = jobs.filter((s) => s.duration?.source === 'default' && s.runs > 0).map((s) => s.name);
+  if (guessed.length > 0) {
+    const list = guessed.slice(0, 5).map((n) => `\`${n}\``).join(', ') + (guessed.length > 5 ? ` and ${guessed.length - 5} more` : '');
+    const seconds = jobs.find((s) => s.duration?.source === 'default')?.duration?.seconds ?? 1;
+    warnings.push(`${guessed.length} ${plural(guessed.length, 'job')} without finished runs in the store ran ${humanDuration(seconds)} each (a guess): ${list}`);
+  }
+  return warnings;
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
+}
