@@ -41,6 +41,8 @@ export interface SimulateOptions {
   readonly hostZone?: string;
   /** @default MAX_EVENTS */
   readonly maxEvents?: number;
+  /** Replaces the schedules (tests). */
+  readonly nextFireTime?: (job: JobConfig, after: EpochSeconds) => EpochSeconds | null;
 }
 
 /** A finished simulation: what ran when, and the figures. */
@@ -89,6 +91,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     seed,
     hostZone: options.hostZone ?? localZone(),
     ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+    ...(options.nextFireTime !== undefined ? { nextFireTime: options.nextFireTime } : {}),
   });
   const summary = summarize(out, { from: options.from, until: options.until, zone, durations });
   return { ...out, from: options.from, until: options.until, seed, zone, durations, summary };
