@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Logger, MemorySink } from '../../src/log.js';
 import { checkWindow, EventKind, parseDurationSpec, simulate, SimulationError, type SimulationResult } from '../../src/simulate/index.js';
 import { SqliteStore } from '../../src/store/index.js';
