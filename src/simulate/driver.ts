@@ -2,24 +2,26 @@
  * The simulation loop: the daemon's own scheduler core ({@link SchedulerCore}) on a virtual
  * clock. The clock jumps from one moment something happens to the next: a pending run comes
  * due (the core's `nextWakeup`) or a running run ends (a queue of end times, each start plus
- * the job's duration). At each moment the driver does what the daemon does at a timer or a run
- * end — `runEnded` for the runs that ended, then `takeStartable(now)` — and writes down what
- * the core decided. No decision is made here: which run starts, which waits, which group slot
- * it takes and which fire times pass without a run are all the core's.
+ * the job's duration). At each moment the driver does what the daemon does when a run ends or
+ * its timer fires — `runFinished` for the runs that ended, then `decide(now)` — and carries the
+ * decisions out on paper: starts, skipped fires, runs ended by `overlap: replace`, retries and
+ * dependency runs the core created. No decision is made here; the driver only writes them down.
  */
 import type { EpochSeconds } from '../clock.js';
 import type { ConcurrencyGroupConfig, JobConfig } from '../config/types.js';
 import { SchedulerCore } from '../daemon/core.js';
-import type { StartDecision } from '../daemon/types.js';
+import type { PendingRun, RunResult, StartDecision } from '../daemon/types.js';
 import { DsariError } from '../errors.js';
 import { compileSchedule } from '../schedule/index.js';
 import type { Schedule } from '../schedule/types.js';
 import type { JobDuration } from './durations.js';
 import { seededRandom } from './random.js';
-import { EventKind, IndexHeap, Timeline } from './timeline.js';
+import { EventKind, IndexHeap, RunEnd, type SkipReason, Timeline, TRIGGERS } from './timeline.js';
 
 /** A simulation stops with an error once it has recorded this many events (it would not fit in memory much further). */
 export const MAX_EVENTS = 2_000_000;
+/** The exit status of a run ended by SIGTERM (max_execution, overlap: replace). */
+const SIGTERM_STATUS = 143;
 
 /** A simulation that cannot be run as asked (window, event bound). */
 export class SimulationError extends DsariError {
@@ -42,6 +44,11 @@ export interface DriverInput {
   readonly maxEvents?: number;
   /** Replaces the schedules (tests). */
   readonly nextFireTime?: (job: JobConfig, after: EpochSeconds) => EpochSeconds | null;
+  /**
+   * Called once the core has the configuration, before the clock moves: gives it what the
+   * daemon reads from the store (pauses, catch-up, `after` state). Returns runs it created.
+   */
+  readonly prepare?: (core: SchedulerCore, now: EpochSeconds) => Promise<readonly PendingRun[]>;
 }
 
 /** What the driver saw. Job and group indexes point into `jobs` and `groups`. */
@@ -74,7 +81,7 @@ export function simulatedSchedules(hostZone: string, random: () => number): (job
  * finish (their ends are recorded), those still waiting are left waiting.
  * @throws SimulationError when more than `maxEvents` events would be recorded
  */
-export function drive(input: DriverInput): DriverOutput {
+export async function drive(input: DriverInput): Promise<DriverOutput> {
   const jobs = [...input.jobs.values()];
   const groups = [...input.concurrencyGroups.values()];
   const jobIndex = new Map(jobs.map((j, i) => [j.name, i]));
@@ -87,10 +94,13 @@ export function drive(input: DriverInput): DriverOutput {
   const tl = new Timeline();
   const scheduleErrors: Array<{ job: string; error: string }> = [];
 
-  // Run ids are run indexes in the timeline: the core names a run when it creates it.
+  // Run ids the core creates are run indexes in the timeline; ids from elsewhere are mapped.
+  const foreignIds = new Map<string, number>();
+  const indexOf = (runId: string): number => foreignIds.get(runId) ?? Number(runId);
   const core = new SchedulerCore({ nextFireTime, newRunId: () => String(tl.addRun(-1, NaN)), random: seededRandom(input.seed, 'groups') });
   const pending = new IndexHeap((i) => tl.runSchedule.get(i));
-  const ending = new IndexHeap((i) => tl.runEnd.get(i));
+  const plannedEnd: number[] = [];
+  const ending = new IndexHeap((i) => plannedEnd[i] as number);
   const running = new Int32Array(jobs.length);
   /** Per job, its runs that are due and have not started. */
   const waiting: number[][] = jobs.map(() => []);
@@ -103,44 +113,61 @@ export function drive(input: DriverInput): DriverOutput {
     }
     tl.addEvent(kind, time, ref);
   };
-  const track = (runId: string, jobName: string, scheduleTime: number): number => {
-    const i = Number(runId);
-    tl.runJob.set(i, jobIndex.get(jobName) ?? -1);
-    tl.runSchedule.set(i, scheduleTime);
+  const track = (run: PendingRun): void => {
+    let i = Number(run.runId);
+    if (!Number.isInteger(i) || i >= tl.runCount) {
+      i = tl.addRun(-1, NaN);
+      foreignIds.set(run.runId, i);
+    }
+    tl.runJob.set(i, jobIndex.get(run.jobName) ?? -1);
+    tl.runSchedule.set(i, run.scheduleTime);
+    tl.runTrigger.set(i, Math.max(0, TRIGGERS.indexOf(run.catchup === true ? 'catchup' : run.triggerType)));
     pending.push(i);
-    return i;
+  };
+  const skipped = (j: number, count: number, first: number, last: number, reason: SkipReason, now: number): void => {
+    event(EventKind.skip, now, tl.addSkip(j, count, first, last, reason));
   };
   const groupsFull = (job: JobConfig): boolean =>
     job.concurrencyGroups.length > 0 && job.concurrencyGroups.every((g) => core.groupUsage(g) >= (input.concurrencyGroups.get(g)?.max ?? 1));
   const waitKind = (j: number): EventKind => {
     const job = jobs[j] as JobConfig;
+    if (core.isPaused(job.name)) return EventKind.waitPaused;
     if (!job.concurrentRuns && (running[j] as number) > 0) return EventKind.waitPrevious;
     return groupsFull(job) ? EventKind.waitGroup : EventKind.waitOther;
+  };
+  const waitEvent = (i: number, now: number): void => {
+    const kind = waitKind(tl.runJob.get(i));
+    if (kind === EventKind.waitGroup || kind === EventKind.waitOther) tl.runGroupWait.set(i, now);
+    event(kind, now, i);
   };
 
   const reloaded = core.reload({ jobs: input.jobs, concurrencyGroups: input.concurrencyGroups }, input.from);
   scheduleErrors.push(...reloaded.scheduleErrors);
-  for (const r of reloaded.scheduled) track(r.runId, r.jobName, r.scheduleTime);
+  for (const r of reloaded.scheduled) track(r);
+  for (const r of (await input.prepare?.(core, input.from)) ?? []) track(r);
 
   const start = (d: StartDecision, now: number): void => {
-    const i = Number(d.run.runId);
+    const i = indexOf(d.run.runId);
     const j = tl.runJob.get(i);
     const w = waiting[j] as number[];
     const at = w.indexOf(i);
     if (at >= 0) w.splice(at, 1);
-    if (d.run.triggerType === 'schedule' && d.next !== null && now > d.run.scheduleTime) countSkips(d, j, now);
+    if (d.run.triggerType === 'schedule' && d.next !== null && now > d.run.scheduleTime) countPassedOver(d, j, now);
     event(EventKind.start, now, i);
     tl.runStart.set(i, now);
     tl.runGroup.set(i, d.concurrencyGroup === null ? -1 : (groupIndex.get(d.concurrencyGroup) ?? -1));
-    tl.runFailed.set(i, failures() < (failureRate[j] as number) ? 1 : 0);
-    tl.runEnd.set(i, now + (duration[j] as number));
+    const failed = failures() < (failureRate[j] as number);
+    const limit = d.job.maxExecution;
+    const timedOut = limit !== null && (duration[j] as number) > limit;
+    tl.runFailed.set(i, timedOut ? RunEnd.timedOut : failed ? RunEnd.failed : RunEnd.ok);
+    plannedEnd[i] = now + (timedOut ? (limit as number) : (duration[j] as number));
     running[j] = (running[j] as number) + 1;
     ending.push(i);
-    if (d.next !== null) track(d.next.runId, d.next.jobName, d.next.scheduleTime);
+    if (d.next !== null) track(d.next);
     if (d.scheduleError !== undefined) scheduleErrors.push({ job: d.run.jobName, error: d.scheduleError });
   };
-  // The core computed the next run from `now`: the job's fire times since this run's were passed over.
-  const countSkips = (d: StartDecision, j: number, now: number): void => {
+  // The core computed the next run from `now`: the job's fire times since this run's got none.
+  const countPassedOver = (d: StartDecision, j: number, now: number): void => {
     let count = 0;
     let first = NaN;
     let last = NaN;
@@ -149,22 +176,34 @@ export function drive(input: DriverInput): DriverOutput {
       last = t;
       count++;
     }
-    if (count > 0) event(EventKind.skip, now, tl.addSkip(j, count, first, last));
+    if (count > 0) skipped(j, count, first, last, 'late', now);
   };
-  const end = (i: number): void => {
+  /** A run ends at `now`; what it causes (retries, dependency runs) becomes pending. */
+  const end = (i: number, now: number, after: boolean): number => {
     const j = tl.runJob.get(i);
-    event(EventKind.end, tl.runEnd.get(i), i);
-    core.runEnded(String(i));
+    tl.runEnd.set(i, now);
+    event(EventKind.end, now, i);
     running[j] = (running[j] as number) - 1;
+    const how = tl.runFailed.get(i);
+    const result: RunResult = {
+      exitCode: how === RunEnd.ok ? 0 : how === RunEnd.failed ? 1 : SIGTERM_STATUS,
+      stopTime: now,
+      timedOut: how === RunEnd.timedOut,
+      lost: false,
+      endedBy: how === RunEnd.replaced ? 'replaced' : null,
+    };
+    // After the window nothing new is created: the runs only finish.
+    if (after) core.runEnded(String(i));
+    else for (const r of core.runFinished(String(i), result, now).followUps) track(r);
+    return j;
   };
 
   let now = input.from;
   for (;;) {
     const ended: number[] = [];
-    while (ending.size > 0 && tl.runEnd.get(ending.peek() as number) <= now) {
+    while (ending.size > 0 && (plannedEnd[ending.peek() as number] as number) <= now) {
       const i = ending.pop() as number;
-      end(i);
-      ended.push(tl.runJob.get(i));
+      if (Number.isNaN(tl.runEnd.get(i))) ended.push(end(i, now, false));
     }
     const due: number[] = [];
     while (pending.size > 0 && tl.runSchedule.get(pending.peek() as number) <= now) {
@@ -173,7 +212,31 @@ export function drive(input: DriverInput): DriverOutput {
       (waiting[tl.runJob.get(i)] as number[]).push(i);
       due.push(i);
     }
-    for (const d of core.takeStartable(now)) start(d, now);
+    // `overlap: replace` ends runs at once (SIGTERM; a simulated run obeys it) and looks again.
+    for (let look = 0; look < 100; look++) {
+      const created = tl.runCount;
+      const decided = core.decide(now);
+      for (const s of decided.skipped) {
+        const i = indexOf(s.run.runId);
+        const j = tl.runJob.get(i);
+        const w = waiting[j] as number[];
+        if (w.includes(i)) w.splice(w.indexOf(i), 1);
+        tl.runStart.set(i, -1);
+        skipped(j, 1, s.run.scheduleTime, s.run.scheduleTime, s.reason, now);
+      }
+      for (const d of decided.start) start(d, now);
+      // A skipped fire let its job's schedule go on: the core made the next run without handing it out.
+      if (decided.skipped.length > 0) trackCreatedSince(created);
+      if (decided.replace.length === 0) break;
+      for (const r of decided.replace) {
+        for (const id of r.runIds) {
+          const i = indexOf(id);
+          if (!Number.isNaN(tl.runEnd.get(i))) continue;
+          tl.runFailed.set(i, RunEnd.replaced);
+          ended.push(end(i, now, false));
+        }
+      }
+    }
     for (const i of due) {
       if (Number.isNaN(tl.runStart.get(i))) waitEvent(i, now);
     }
@@ -184,19 +247,23 @@ export function drive(input: DriverInput): DriverOutput {
       }
     }
     const nextDue = core.nextWakeup();
-    const nextEnd = ending.size > 0 ? tl.runEnd.get(ending.peek() as number) : Infinity;
+    const nextEnd = ending.size > 0 ? (plannedEnd[ending.peek() as number] as number) : Infinity;
     const next = Math.min(nextDue ?? Infinity, nextEnd);
     if (!(next <= input.until)) break;
     now = next;
   }
   // Runs still running at the end of the window finish; nothing new starts.
-  while (ending.size > 0) end(ending.pop() as number);
+  while (ending.size > 0) {
+    const i = ending.pop() as number;
+    if (Number.isNaN(tl.runEnd.get(i))) end(i, plannedEnd[i] as number, true);
+  }
   return { timeline: tl, jobs, groups, scheduleErrors };
 
-  function waitEvent(i: number, now: number): void {
-    const kind = waitKind(tl.runJob.get(i));
-    if (kind === EventKind.waitPrevious) return void event(kind, now, i);
-    tl.runGroupWait.set(i, now);
-    event(kind, now, i);
+  /** Tracks the pending runs the core created (run indexes from `first` on) that are not tracked yet. */
+  function trackCreatedSince(first: number): void {
+    const untracked = new Set<number>();
+    for (let i = first; i < tl.runCount; i++) if (Number.isNaN(tl.runSchedule.get(i))) untracked.add(i);
+    if (untracked.size === 0) return;
+    for (const r of core.pendingRuns()) if (untracked.has(indexOf(r.runId))) track(r);
   }
 }

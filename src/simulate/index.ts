@@ -6,8 +6,12 @@
 import type { EpochSeconds } from '../clock.js';
 import type { ConcurrencyGroupConfig, Config, JobConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import { catchUpJobs, seedDependencies } from '../daemon/policy-state.js';
+import type { PendingRun } from '../daemon/types.js';
+import { Logger, MemorySink } from '../log.js';
 import { localZone } from '../schedule/time.js';
 import type { RunStore } from '../store/types.js';
+import type { SchedulerCore } from '../daemon/core.js';
 import { drive, SimulationError, type DriverOutput } from './driver.js';
 import { type DurationSpec, type JobDuration, parseDurationSpec, readHistory, resolveDurations } from './durations.js';
 import { summarize, type Summary } from './summary.js';
@@ -43,6 +47,14 @@ export interface SimulateOptions {
   readonly maxEvents?: number;
   /** Replaces the schedules (tests). */
   readonly nextFireTime?: (job: JobConfig, after: EpochSeconds) => EpochSeconds | null;
+  /**
+   * Simulate a daemon starting at `from`: fires missed since each job's last recorded one are
+   * caught up (jobs with `catchup`). Otherwise the daemon is taken to run through the window.
+   * @default false
+   */
+  readonly daemonStart?: boolean;
+  /** Apply the pauses set in the store (`dsari pause`). @default true */
+  readonly pauses?: boolean;
 }
 
 /** A finished simulation: what ran when, and the figures. */
@@ -82,7 +94,22 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const durations = resolveDurations(jobs.values(), spec, history);
   const seed = options.seed ?? 1;
   const zone = options.zone ?? localZone();
-  const out = drive({
+  // What the daemon reads from the store at start, read the same way (by the daemon's code).
+  const sink = new MemorySink();
+  const log = new Logger({ sink, level: 'warning' });
+  const store = options.store;
+  const prepare = async (core: SchedulerCore, now: EpochSeconds): Promise<PendingRun[]> => {
+    const created: PendingRun[] = [];
+    if (store !== null) {
+      if (options.pauses !== false) core.setPauses(await store.listPauses());
+      if (options.daemonStart === true) created.push(...(await catchUpJobs(store, core, [...jobs.keys()], now, log)));
+      await seedDependencies(store, core, log);
+    }
+    created.push(...core.evaluateAfter(now));
+    return created;
+  };
+  const out = await drive({
+    prepare,
     jobs,
     concurrencyGroups,
     from: options.from,
@@ -93,7 +120,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
     ...(options.nextFireTime !== undefined ? { nextFireTime: options.nextFireTime } : {}),
   });
-  const summary = summarize(out, { from: options.from, until: options.until, zone, durations });
+  const summary = summarize(out, { from: options.from, until: options.until, zone, durations, notes: sink.lines.map((l) => l.replace(/^(WARNING|ERROR): /, '')) });
   return { ...out, from: options.from, until: options.until, seed, zone, durations, summary };
 }
 

@@ -5,7 +5,7 @@
  */
 import { formatIso } from '../schedule/time.js';
 import type { SimulationResult } from './index.js';
-import { EventKind } from './timeline.js';
+import { EventKind, RunEnd, SKIP_REASONS, TRIGGERS } from './timeline.js';
 
 /** The JSON document in pieces (concatenated, they are one JSON object). */
 export function* renderJson(result: SimulationResult): Generator<string> {
@@ -41,24 +41,26 @@ export function* renderJson(result: SimulationResult): Generator<string> {
     const kind = tl.eventKind.get(e);
     let obj: Record<string, unknown>;
     if (kind === EventKind.skip) {
-      obj = { type: 'skip', time: iso(t), epoch: round(t), job: jobs[tl.skipJob.get(ref)]?.name, count: tl.skipCount.get(ref), first: iso(tl.skipFirst.get(ref)), last: iso(tl.skipLast.get(ref)) };
+      obj = { type: 'skip', time: iso(t), epoch: round(t), job: jobs[tl.skipJob.get(ref)]?.name, reason: SKIP_REASONS[tl.skipReason.get(ref)], count: tl.skipCount.get(ref), first: iso(tl.skipFirst.get(ref)), last: iso(tl.skipLast.get(ref)) };
     } else {
       const job = jobs[tl.runJob.get(ref)]?.name;
       const base = { type: '', time: iso(t), epoch: round(t), job, run: ref };
       switch (kind) {
         case EventKind.fire:
-          obj = { ...base, type: 'fire', schedule_time: iso(tl.runSchedule.get(ref)) };
+          obj = { ...base, type: 'fire', trigger: TRIGGERS[tl.runTrigger.get(ref)], schedule_time: iso(tl.runSchedule.get(ref)) };
           break;
         case EventKind.start: {
           const g = tl.runGroup.get(ref);
           obj = { ...base, type: 'start', concurrency_group: g >= 0 ? (groups[g]?.name ?? null) : null, waited: round(t - tl.runSchedule.get(ref)) };
           break;
         }
-        case EventKind.end:
-          obj = { ...base, type: 'end', exit_status: tl.runFailed.get(ref), duration: round(t - tl.runStart.get(ref)) };
+        case EventKind.end: {
+          const how = tl.runFailed.get(ref);
+          obj = { ...base, type: 'end', exit_status: how === RunEnd.ok ? 0 : how === RunEnd.failed ? 1 : 143, ended_by: how === RunEnd.timedOut ? 'max_execution' : how === RunEnd.replaced ? 'replace' : null, duration: round(t - tl.runStart.get(ref)) };
           break;
+        }
         default:
-          obj = { ...base, type: 'wait', for: kind === EventKind.waitGroup ? 'group' : kind === EventKind.waitPrevious ? 'previous run' : 'other' };
+          obj = { ...base, type: 'wait', for: kind === EventKind.waitGroup ? 'group' : kind === EventKind.waitPrevious ? 'previous run' : kind === EventKind.waitPaused ? 'pause' : 'other' };
           if (kind === EventKind.waitGroup) obj['concurrency_groups'] = jobs[tl.runJob.get(ref)]?.concurrencyGroups ?? [];
       }
     }
@@ -75,7 +77,11 @@ export function* renderJson(result: SimulationResult): Generator<string> {
       fires: s.fires,
       runs: s.runs,
       skipped: s.skipped,
+      skipped_for: s.skippedFor,
       queued: s.queued,
+      retries: s.retries,
+      dependency_runs: s.dependencyRuns,
+      replaced: s.replaced,
       waiting_at_end: s.waitingAtEnd,
       failed: s.failed,
       longest_wait: round(s.longestWait),

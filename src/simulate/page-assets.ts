@@ -13,7 +13,7 @@ h1{font-size:1.3em;margin:0 0 4px}h2{font-size:1.1em;margin:18px 0 6px}header p{
 #chart{width:100%;overflow:hidden;touch-action:pan-y;border:1px solid #dde;border-radius:6px}
 #chart svg{display:block;user-select:none;-webkit-user-select:none}
 #detail{min-height:2.8em;font-size:.9em;color:#333}
-.run{fill:#3b7dd8}.run.failed{fill:#d8453b}.run.merged{fill:#6b8fc0}
+.run{fill:#3b7dd8}.run.failed{fill:#d8453b}.run.replaced{fill:#8a8f99}.run.merged{fill:#6b8fc0}
 .wait{fill:url(#hatch);stroke:#c98a00;stroke-width:.5}
 .use{fill:#7a5bc4}.use.full{fill:#4b2a9a}
 .label{font-size:12px;fill:#1d2329}.group-label{font-size:12px;fill:#4b2a9a;font-weight:600}
@@ -127,7 +127,7 @@ export const PAGE_SCRIPT = `
           last.rect.setAttribute('class', 'run merged');
           continue;
         }
-        var r = el('rect', { class: failed ? 'run failed' : 'run', x: bx, y: y + 3, width: bw, height: ROW - 6, rx: bw > 4 ? 2 : 0, 'data-j': ji, 'data-k': k }, row);
+        var r = el('rect', { class: failed === 3 ? 'run replaced' : failed ? 'run failed' : 'run', x: bx, y: y + 3, width: bw, height: ROW - 6, rx: bw > 4 ? 2 : 0, 'data-j': ji, 'data-k': k }, row);
         last = { rect: r, x: bx, end: bx + bw };
       }
       text(labels, 'label', j.n, y, L);
@@ -185,7 +185,7 @@ export const PAGE_SCRIPT = `
     if (ji !== null) {
       var j = D.jobs[Number(ji)], r = j.r;
       var sch = r[k], a = r[k + 1], b = r[k + 2];
-      detail.textContent = j.n + ': scheduled ' + when(sch) + (a < 0 ? ', still waiting at the end of the window' : ', started ' + when(a) + (a > sch ? ' after waiting ' + dur(a - sch) : '') + ', ended ' + when(b) + ' (' + dur(b - a) + ')' + (r[k + 3] ? ', failed' : ''));
+      detail.textContent = j.n + ': scheduled ' + when(sch) + (a < 0 ? ', still waiting at the end of the window' : ', started ' + when(a) + (a > sch ? ' after waiting ' + dur(a - sch) : '') + ', ended ' + when(b) + ' (' + dur(b - a) + ')' + ['', ', failed', ', ended by max_execution', ', ended by overlap: replace'][r[k + 3]]);
     } else if (gi !== null) {
       var g = D.groups[Number(gi)];
       detail.textContent = 'group ' + g.n + ': ' + g.u[k + 2] + ' of ' + g.max + ' slots in use from ' + when(g.u[k]) + ' to ' + when(g.u[k + 1]);

@@ -7,7 +7,7 @@ import type { EpochSeconds } from '../clock.js';
 import { humanDuration } from '../report/humanize.js';
 import type { DriverOutput } from './driver.js';
 import type { JobDuration } from './durations.js';
-import { EventKind } from './timeline.js';
+import { EventKind, RunEnd, SKIP_REASONS, TRIGGERS } from './timeline.js';
 import { formatWhen } from './time-text.js';
 
 /** A wait at least this long is worth a warning. */
@@ -21,20 +21,28 @@ export interface JobStats {
   readonly fires: number;
   /** Runs started in the window. */
   readonly runs: number;
-  /** Fire times passed over without a run of their own. */
+  /** Fire times passed over without a run of their own (the sum of `skippedFor`). */
   readonly skipped: number;
+  /** Skipped fires by reason: `late` (passed while a run waited), `running` (overlap: skip), `paused`. */
+  readonly skippedFor: { readonly late: number; readonly running: number; readonly paused: number };
+  /** Runs started as retries of failed runs. */
+  readonly retries: number;
+  /** Runs started by a dependency (`after`, `on_success`, `on_failure`). */
+  readonly dependencyRuns: number;
+  /** Runs ended by `overlap: replace`. */
+  readonly replaced: number;
   /** Runs that did not start at their schedule time (they waited). */
   readonly queued: number;
   /** Runs still waiting when the window ended. */
   readonly waitingAtEnd: number;
-  /** Runs drawn as failed. */
+  /** Runs that failed (drawn from the job's failure rate) or ran into max_execution. */
   readonly failed: number;
   /** The longest wait from schedule time to start (or to the end of the window), seconds. */
   readonly longestWait: number;
   /** The schedule time of the run that waited longest, null when none waited. */
   readonly longestWaitAt: EpochSeconds | null;
-  /** What that run waited for: `group` (the job's groups were full), `previous` (its own previous run) or `other`. */
-  readonly longestWaitFor: 'group' | 'previous' | 'other' | null;
+  /** What that run waited for: `group` (the job's groups were full), `previous` (its own previous run), `paused` or `other`. */
+  readonly longestWaitFor: 'group' | 'previous' | 'paused' | 'other' | null;
   readonly duration: JobDuration | null;
 }
 
@@ -62,6 +70,8 @@ export interface SummaryContext {
   readonly until: EpochSeconds;
   readonly zone: string;
   readonly durations: ReadonlyMap<string, JobDuration>;
+  /** Warnings from reading the store (catch-up, dependencies), added as they are. */
+  readonly notes?: readonly string[];
 }
 
 /** Counts and warnings for a finished simulation. */
@@ -73,7 +83,13 @@ export function summarize(out: DriverOutput, ctx: SummaryContext): Summary {
   const jobGroups = out.jobs.map((j) => j.concurrencyGroups.map((g) => groupIx.get(g) ?? -1).filter((g) => g >= 0));
   const fires = new Float64Array(nJobs);
   const runs = new Float64Array(nJobs);
-  const skipped = new Float64Array(nJobs);
+  const skipped = SKIP_REASONS.map(() => new Float64Array(nJobs));
+  const retries = new Float64Array(nJobs);
+  const dependencyRuns = new Float64Array(nJobs);
+  const replaced = new Float64Array(nJobs);
+  const RETRY = TRIGGERS.indexOf('retry');
+  const FIRED = new Set([TRIGGERS.indexOf('schedule'), TRIGGERS.indexOf('catchup')]);
+  const DEPENDENCY = new Set([TRIGGERS.indexOf('after'), TRIGGERS.indexOf('upstream')]);
   const queued = new Float64Array(nJobs);
   const failed = new Float64Array(nJobs);
   const longest = new Float64Array(nJobs);
@@ -103,14 +119,18 @@ export function summarize(out: DriverOutput, ctx: SummaryContext): Summary {
     const i = tl.eventRef.get(e);
     if (kind === EventKind.skip) {
       const j = tl.skipJob.get(i);
-      skipped[j] = (skipped[j] as number) + tl.skipCount.get(i);
+      const by = skipped[tl.skipReason.get(i)] as Float64Array;
+      by[j] = (by[j] as number) + tl.skipCount.get(i);
       continue;
     }
     const j = tl.runJob.get(i);
     const g = tl.runGroup.get(i);
     switch (kind) {
       case EventKind.fire:
-        fires[j] = (fires[j] as number) + 1;
+        if (FIRED.has(tl.runTrigger.get(i))) fires[j] = (fires[j] as number) + 1;
+        break;
+      case EventKind.waitPaused:
+        waitedFor.set(i, 'paused');
         break;
       case EventKind.waitPrevious:
         waitedFor.set(i, 'previous');
@@ -131,7 +151,12 @@ export function summarize(out: DriverOutput, ctx: SummaryContext): Summary {
         break;
       case EventKind.start: {
         runs[j] = (runs[j] as number) + 1;
-        if (tl.runFailed.get(i) === 1) failed[j] = (failed[j] as number) + 1;
+        const how = tl.runFailed.get(i);
+        if (how === RunEnd.failed || how === RunEnd.timedOut) failed[j] = (failed[j] as number) + 1;
+        if (how === RunEnd.replaced) replaced[j] = (replaced[j] as number) + 1;
+        const trigger = tl.runTrigger.get(i);
+        if (trigger === RETRY) retries[j] = (retries[j] as number) + 1;
+        if (DEPENDENCY.has(trigger)) dependencyRuns[j] = (dependencyRuns[j] as number) + 1;
         const wait = t - tl.runSchedule.get(i);
         if (wait > 0) {
           queued[j] = (queued[j] as number) + 1;
@@ -168,11 +193,17 @@ export function summarize(out: DriverOutput, ctx: SummaryContext): Summary {
   const waitingAtEnd = new Float64Array(nJobs);
   for (const i of waitedFor.keys()) waitingAtEnd[tl.runJob.get(i)] = (waitingAtEnd[tl.runJob.get(i)] as number) + 1;
 
+  const [late, busy, paused] = skipped as [Float64Array, Float64Array, Float64Array];
   const jobs: JobStats[] = out.jobs.map((job, j) => ({
     name: job.name,
-    fires: (fires[j] as number) + (skipped[j] as number),
+    // A fire skipped by the core (running, paused) was a due run first: its fire event counted.
+    fires: (fires[j] as number) + (late[j] as number),
     runs: runs[j] as number,
-    skipped: skipped[j] as number,
+    skipped: (late[j] as number) + (busy[j] as number) + (paused[j] as number),
+    skippedFor: { late: late[j] as number, running: busy[j] as number, paused: paused[j] as number },
+    retries: retries[j] as number,
+    dependencyRuns: dependencyRuns[j] as number,
+    replaced: replaced[j] as number,
     queued: queued[j] as number,
     waitingAtEnd: waitingAtEnd[j] as number,
     failed: failed[j] as number,
@@ -201,13 +232,17 @@ function warningsFor(out: DriverOutput, jobs: readonly JobStats[], groups: reado
       const what =
         s.longestWaitFor === 'group' ? ` for ${plural(job?.concurrencyGroups.length ?? 1, 'group')} ${(job?.concurrencyGroups ?? []).map((g) => `\`${g}\``).join(', ')}`
         : s.longestWaitFor === 'previous' ? ' for its previous run to end'
+        : s.longestWaitFor === 'paused' ? ' while paused'
         : '';
       const others = s.queued > 1 ? `; ${s.queued} of its ${s.fires - s.skipped} runs waited` : '';
       warnings.push(`\`${s.name}\` waited ${humanDuration(s.longestWait)}${what} (its run of ${formatWhen(s.longestWaitAt, ctx.zone)})${others}`);
     }
-    if (s.skipped > 0) {
-      warnings.push(`\`${s.name}\` skipped ${s.skipped} of ${s.fires} fire times: its runs started late, so the times in between got no run`);
+    if (s.skippedFor.late > 0) {
+      warnings.push(`\`${s.name}\` skipped ${s.skippedFor.late} of ${s.fires} fire times: its runs started late, so the times in between got no run`);
     }
+    if (s.skippedFor.running > 0) warnings.push(`\`${s.name}\` skipped ${s.skippedFor.running} of ${s.fires} fire times because it was still running (overlap: skip)`);
+    if (s.skippedFor.paused > 0) warnings.push(`\`${s.name}\` skipped ${s.skippedFor.paused} of ${s.fires} fire times because it is paused`);
+    if (s.retries > 0) warnings.push(`\`${s.name}\` was retried ${s.retries} ${plural(s.retries, 'time')} (failures drawn from its history: ${Math.round((s.duration?.failureRate ?? 0) * 100)}% of its runs failed)`);
     if (s.waitingAtEnd > 0) warnings.push(`\`${s.name}\`: ${s.waitingAtEnd} ${plural(s.waitingAtEnd, 'run')} still waiting when the window ended`);
   }
   const window = ctx.until - ctx.from;
@@ -216,6 +251,7 @@ function warningsFor(out: DriverOutput, jobs: readonly JobStats[], groups: reado
       warnings.push(`group \`${g.name}\` (${g.max} ${plural(g.max, 'slot')}) was full ${Math.round((g.timeFull / window) * 100)}% of the window`);
     }
   }
+  warnings.push(...(ctx.notes ?? []));
   for (const e of out.scheduleErrors) warnings.push(`\`${e.job}\`: its schedule cannot be computed, so it never ran: ${e.error}`);
   const guessed = jobs.filter((s) => s.duration?.source === 'default' && s.runs > 0).map((s) => s.name);
   if (guessed.length > 0) {

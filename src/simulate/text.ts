@@ -35,10 +35,11 @@ export function renderText(result: SimulationResult): string {
     String(s.runs),
     String(s.skipped),
     String(s.queued),
+    String(s.retries),
     String(s.failed),
     s.longestWait > 0 ? `${humanDuration(s.longestWait)}${s.longestWaitFor === null ? '' : ` (${s.longestWaitFor === 'previous' ? 'previous run' : s.longestWaitFor})`}` : '-',
   ]);
-  lines.push(...table(['Job', 'Duration', 'Fires', 'Runs', 'Skipped', 'Queued', 'Failed', 'Longest wait'], jobRows, [false, false, true, true, true, true, true, false]));
+  lines.push(...table(['Job', 'Duration', 'Fires', 'Runs', 'Skipped', 'Queued', 'Retries', 'Failed', 'Longest wait'], jobRows, [false, false, true, true, true, true, true, true, false]));
   if (summary.groups.length > 0) {
     lines.push('');
     const window = result.until - result.from;

@@ -49,8 +49,21 @@ export const EventKind = {
   end: 5,
   /** Fire times of a job that passed without a run of their own (the `skips` row says which). */
   skip: 6,
+  /** A due run waits because its job (or the scheduler) is paused. */
+  waitPaused: 7,
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+
+/** How a run came to be (the core's trigger types, and catch-up runs apart). */
+export const TRIGGERS = ['schedule', 'catchup', 'retry', 'after', 'upstream', 'file'] as const;
+export type RunTrigger = (typeof TRIGGERS)[number];
+
+/** How a run ended, in `runFailed`. */
+export const RunEnd = { ok: 0, failed: 1, timedOut: 2, replaced: 3 } as const;
+
+/** Why fire times were skipped, in `skipReason`. */
+export const SKIP_REASONS = ['late', 'running', 'paused'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** Runs (by run index), events (in time order) and skipped fires of one simulation. */
 export class Timeline {
@@ -62,8 +75,10 @@ export class Timeline {
   readonly runEnd = new Column(Float64Array);
   /** Index of the concurrency group whose slot it held, -1 for none. */
   readonly runGroup = new Column(Int32Array);
-  /** 1 when the run was drawn as failed. */
+  /** How it ended: a {@link RunEnd} value (failed: drawn from the job's failure rate). */
   readonly runFailed = new Column(Uint8Array);
+  /** Index in {@link TRIGGERS}. */
+  readonly runTrigger = new Column(Uint8Array);
   /** When the run began to wait for a group slot, NaN if it never did. */
   readonly runGroupWait = new Column(Float64Array);
 
@@ -76,6 +91,8 @@ export class Timeline {
   readonly skipCount = new Column(Uint32Array);
   readonly skipFirst = new Column(Float64Array);
   readonly skipLast = new Column(Float64Array);
+  /** Index in {@link SKIP_REASONS}. */
+  readonly skipReason = new Column(Uint8Array);
 
   get runCount(): number {
     return this.runJob.length;
@@ -93,6 +110,7 @@ export class Timeline {
     this.runGroup.push(-1);
     this.runFailed.push(0);
     this.runGroupWait.push(NaN);
+    this.runTrigger.push(0);
     return this.runJob.push(job);
   }
 
@@ -103,7 +121,8 @@ export class Timeline {
   }
 
   /** Adds a row of skipped fires; returns its index. */
-  addSkip(job: number, count: number, first: number, last: number): number {
+  addSkip(job: number, count: number, first: number, last: number, reason: SkipReason): number {
+    this.skipReason.push(SKIP_REASONS.indexOf(reason));
     this.skipCount.push(count);
     this.skipFirst.push(first);
     this.skipLast.push(last);

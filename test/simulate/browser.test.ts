@@ -104,10 +104,10 @@ describe.runIf(haveChromium || inCi)('the simulation page in Chromium', () => {
       }
       expect(rows.find((r) => r.job === 'build-b')?.waits).toBeGreaterThan(0);
       expect(await p.$$eval('#chart .group-row[data-group="builds"] .use.full', (els) => els.length)).toBeGreaterThan(0);
-      const hatch = await p.$eval('#chart .wait', (e) => getComputedStyle(e).fill);
+      const hatch = await p.evaluate<string>("getComputedStyle(document.querySelector('#chart .wait')).fill");
       expect(hatch).toContain('url(');
       // The chart fits the screen; the tables scroll inside their own box.
-      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(vp.width);
+      expect(await p.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(vp.width);
       await p.screenshot({ path: join(ARTIFACTS, `simulate-${vp.name}.png`), fullPage: true });
       const before = await p.textContent('#range');
       await p.click('#zoom-in');
