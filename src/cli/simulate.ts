@@ -24,6 +24,8 @@ interface SimulateCliOptions {
   format: 'text' | 'json' | 'html';
   output?: string;
   history: boolean;
+  daemonStart?: boolean;
+  pauses: boolean;
 }
 
 function parseSeed(value: string): number {
@@ -57,6 +59,8 @@ export function simulateCommand(name = 'simulate'): Command {
     .option('--durations <spec>', 'run durations: history (median, default), p95, SECONDS for every job, or JOB=SECONDS (repeatable)', collect)
     .option('--default-duration <seconds>', 'duration of a job without history', String(DEFAULT_DURATION))
     .option('--no-history', 'do not read the run store (every job gets --default-duration unless given)')
+    .option('--daemon-start', 'as if the daemon started at --from: fires missed since the last recorded ones are caught up (catchup)')
+    .option('--no-pauses', 'ignore the pauses set with dsari pause')
     .option('--seed <n>', 'seed of the simulated randomness (group choice, R in schedules, failures)', parseSeed, 1)
     .option('--timezone <zone>', 'zone for naive --from/--until and the report (default: local)', parseZone)
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'html']).default('text'))
@@ -65,8 +69,9 @@ export function simulateCommand(name = 'simulate'): Command {
       'after',
       `
 The scheduler core of the daemon runs on a virtual clock: schedules with their zones and DST,
-concurrency groups and every other policy decide as they would in the daemon. Runs last their
-job's median (or p95) duration from the run store, which is only read. A window is at most
+concurrency groups, overlap, retries, dependencies and pauses decide as they would in the
+daemon. Runs last their job's median (or p95) duration from the run store, which is only read,
+and fail as often as they did there (retries follow). A window is at most
 ${MAX_WINDOW_SECONDS / 86_400} days; a simulation stops with an error after ${MAX_EVENTS.toLocaleString('en-US')} events.
 
 Examples:
@@ -89,7 +94,7 @@ Examples:
       }
       let result;
       try {
-        result = await simulate({ config: ctx.config, store, from, until, jobs: opts.job ?? [], durations, seed: opts.seed, zone });
+        result = await simulate({ config: ctx.config, store, from, until, jobs: opts.job ?? [], durations, seed: opts.seed, zone, daemonStart: opts.daemonStart === true, pauses: opts.pauses });
       } finally {
         await store?.close();
       }
