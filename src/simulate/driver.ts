@@ -151,7 +151,10 @@ export async function drive(input: DriverInput): Promise<DriverOutput> {
     const j = tl.runJob.get(i);
     const w = waiting[j] as number[];
     const at = w.indexOf(i);
-    if (at >= 0) w.splice(at, 1);
+    if (at >= 0) {
+      w.splice(at, 1);
+      waitingCount--;
+    }
     if (d.run.triggerType === 'schedule' && d.next !== null && now > d.run.scheduleTime) countPassedOver(d, j, now);
     event(EventKind.start, now, i);
     tl.runStart.set(i, now);
@@ -199,28 +202,38 @@ export async function drive(input: DriverInput): Promise<DriverOutput> {
   };
 
   let now = input.from;
+  /** Runs due and not started, over all jobs: with none, and none coming due, the core has nothing to decide. */
+  let waitingCount = 0;
+  const ended: number[] = [];
+  const due: number[] = [];
   for (;;) {
-    const ended: number[] = [];
+    ended.length = 0;
+    due.length = 0;
     while (ending.size > 0 && (plannedEnd[ending.peek() as number] as number) <= now) {
       const i = ending.pop() as number;
       if (Number.isNaN(tl.runEnd.get(i))) ended.push(end(i, now, false));
     }
-    const due: number[] = [];
     while (pending.size > 0 && tl.runSchedule.get(pending.peek() as number) <= now) {
       const i = pending.pop() as number;
       event(EventKind.fire, now, i);
       (waiting[tl.runJob.get(i)] as number[]).push(i);
+      waitingCount++;
       due.push(i);
     }
     // `overlap: replace` ends runs at once (SIGTERM; a simulated run obeys it) and looks again.
-    for (let look = 0; look < 100; look++) {
+    // Every run the core holds as due is one of `waiting` (all its runs are tracked as they are
+    // made), so with none the core's look would find nothing: it is left out (most run ends).
+    for (let look = 0; look < 100 && waitingCount > 0; look++) {
       const created = tl.runCount;
       const decided = core.decide(now);
       for (const s of decided.skipped) {
         const i = indexOf(s.run.runId);
         const j = tl.runJob.get(i);
         const w = waiting[j] as number[];
-        if (w.includes(i)) w.splice(w.indexOf(i), 1);
+        if (w.includes(i)) {
+          w.splice(w.indexOf(i), 1);
+          waitingCount--;
+        }
         tl.runStart.set(i, -1);
         skipped(j, 1, s.run.scheduleTime, s.run.scheduleTime, s.reason, now);
       }
