@@ -22,7 +22,7 @@ export type { GroupStats, JobStats, Summary } from './summary.js';
 export { EventKind, type Timeline } from './timeline.js';
 export { renderText } from './text.js';
 export { renderJson } from './json.js';
-export { renderHtml } from './html.js';
+export { chartData, renderHtml, type ChartData } from './html.js';
 
 /** The longest window a simulation accepts: a year (and a day for leap years). */
 export const MAX_WINDOW_SECONDS = 366 * 86_400;
