@@ -2,7 +2,7 @@
  * `dsari simulate` (SPEC-BEYOND §15): runs the daemon's scheduler core on a virtual clock over a
  * window with the configuration as it stands, and reports what would run, wait and be skipped.
  */
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, openSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -85,6 +85,15 @@ Examples:
       const until = readTime(opts.until, '--until', zone, from);
       const durations = parseDurationSpec(opts.durations ?? [], parseSeconds(opts.defaultDuration, '--default-duration'));
       const ctx = loadContext(cmd);
+      // Opened before simulating: a long simulation should not end in "cannot write".
+      let fd: number | null = null;
+      if (opts.output !== undefined) {
+        try {
+          fd = openSync(opts.output, 'w');
+        } catch (err) {
+          throw new UsageError(`cannot write --output ${opts.output}: ${errorMessage(err)}`, { cause: err });
+        }
+      }
       let store: RunStore | null = null;
       // A SQLite store that does not exist yet has no history; opening it would create it.
       const noFile = ctx.config.database.type === 'sqlite3' && !existsSync(ctx.config.database.file);
@@ -98,7 +107,7 @@ Examples:
       } finally {
         await store?.close();
       }
-      const out: Writable = opts.output === undefined ? process.stdout : createWriteStream(opts.output);
+      const out: Writable = fd === null ? process.stdout : createWriteStream('', { fd });
       if (opts.format === 'json') {
         for (const piece of renderJson(result)) {
           if (!out.write(piece)) await once(out, 'drain');

@@ -140,6 +140,7 @@ describe('bad input', () => {
     ['an unknown job', [...ok, '--job', 'nope'], /unknown job: "nope"/],
     ['an unreadable time', ['--from', 'yesterday', '--until', '+1h'], /--from: time "yesterday" is neither ISO 8601/],
     ['a bad duration', [...ok, '--durations', 'fast'], /--durations "fast": expected history, p95, SECONDS or JOB=SECONDS/],
+    ['an --output that cannot be written', [...ok, '--output', '/nonexistent-dir/report.txt'], /cannot write --output \/nonexistent-dir\/report.txt: ENOENT/],
   ])('%s', async (_name, args, message) => {
     writeConfig(SPRING);
     const r = await simulate(args);
