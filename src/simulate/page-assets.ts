@@ -113,9 +113,17 @@ export const PAGE_SCRIPT = `
       el('line', { class: 'row-line', x1: L, x2: W, y1: y + ROW - 0.5, y2: y + ROW - 0.5 }, row);
       var last = null;
       // Waits first: a run's wait overlaps its job's previous run, whose bar stays on top.
+      var lastWait = null;
       for (k = 0; k < j.r.length; k += 4) {
         var sch = j.r[k], waitEnd = j.r[k + 1] < 0 ? maxT : j.r[k + 1];
-        if (waitEnd > sch && waitEnd >= v0 && sch <= v1) el('rect', { class: 'wait', x: x(sch), y: y + 5, width: Math.max(1, (waitEnd - sch) * scale), height: ROW - 10, 'data-j': ji, 'data-k': k }, row);
+        if (!(waitEnd > sch && waitEnd >= v0 && sch <= v1)) continue;
+        var wx = x(sch), ww = Math.max(1, (waitEnd - sch) * scale);
+        if (merge && lastWait !== null && wx <= lastWait.end + 1) {
+          lastWait.end = Math.max(lastWait.end, wx + ww);
+          lastWait.rect.setAttribute('width', lastWait.end - lastWait.x);
+          continue;
+        }
+        lastWait = { rect: el('rect', { class: 'wait', x: wx, y: y + 5, width: ww, height: ROW - 10, 'data-j': ji, 'data-k': k }, row), x: wx, end: wx + ww };
       }
       for (k = 0; k < j.r.length; k += 4) {
         var a = j.r[k + 1], b = j.r[k + 2], failed = j.r[k + 3];
