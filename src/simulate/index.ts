@@ -55,6 +55,8 @@ export interface SimulateOptions {
   readonly daemonStart?: boolean;
   /** Apply the pauses set in the store (`dsari pause`). @default true */
   readonly pauses?: boolean;
+  /** Per job, the share of runs drawn as failed, instead of the history's. */
+  readonly failureRates?: ReadonlyMap<string, number>;
 }
 
 /** A finished simulation: what ran when, and the figures. */
@@ -92,6 +94,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   if (unknown.length > 0) throw new UsageError(`--durations names unknown job${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}`);
   const history = options.store === null ? new Map() : await readHistory(options.store, [...jobs.keys()]);
   const durations = resolveDurations(jobs.values(), spec, history);
+  for (const [name, rate] of options.failureRates ?? []) {
+    const d = durations.get(name);
+    if (d !== undefined) durations.set(name, { ...d, failureRate: Math.min(1, Math.max(0, rate)) });
+  }
   const seed = options.seed ?? 1;
   const zone = options.zone ?? localZone();
   // What the daemon reads from the store at start, read the same way (by the daemon's code).
