@@ -96,7 +96,9 @@ export async function drive(input: DriverInput): Promise<DriverOutput> {
 
   // Run ids the core creates are run indexes in the timeline; ids from elsewhere are mapped.
   const foreignIds = new Map<string, number>();
+  const foreignById = new Map<number, string>();
   const indexOf = (runId: string): number => foreignIds.get(runId) ?? Number(runId);
+  const idOf = (i: number): string => foreignById.get(i) ?? String(i);
   const core = new SchedulerCore({ nextFireTime, newRunId: () => String(tl.addRun(-1, NaN)), random: seededRandom(input.seed, 'groups') });
   const pending = new IndexHeap((i) => tl.runSchedule.get(i));
   const plannedEnd: number[] = [];
@@ -118,6 +120,7 @@ export async function drive(input: DriverInput): Promise<DriverOutput> {
     if (!Number.isInteger(i) || i >= tl.runCount) {
       i = tl.addRun(-1, NaN);
       foreignIds.set(run.runId, i);
+      foreignById.set(i, run.runId);
     }
     tl.runJob.set(i, jobIndex.get(run.jobName) ?? -1);
     tl.runSchedule.set(i, run.scheduleTime);
@@ -196,8 +199,8 @@ export async function drive(input: DriverInput): Promise<DriverOutput> {
       endedBy: how === RunEnd.replaced ? 'replaced' : null,
     };
     // After the window nothing new is created: the runs only finish.
-    if (after) core.runEnded(String(i));
-    else for (const r of core.runFinished(String(i), result, now).followUps) track(r);
+    if (after) core.runEnded(idOf(i));
+    else for (const r of core.runFinished(idOf(i), result, now).followUps) track(r);
     return j;
   };
 
