@@ -36,12 +36,14 @@ function writeConfig(dir) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
- * `typical`: every-minute jobs 10 s, the rest 1 min: groups fill now and then.
- * `saturated`: every-minute jobs 20 s, the rest 4 min: every group is oversubscribed all week,
- * so hundreds of runs wait at every moment (the core looks at each waiting run at each tick).
+ * `typical`: every-minute jobs 5 s, the rest 1 min: the busiest group is full about a third of
+ * the week. `busy`: 10 s and 1 min: one group is full all week, another half of it.
+ * `saturated`: 20 s and 4 min: most groups are oversubscribed all week, so dozens of runs wait at
+ * every moment (the core looks at each waiting run at each look, as in the daemon).
  */
 const SCENARIOS = [
-  { name: 'typical', minute: 10, other: 60, target: true },
+  { name: 'typical', minute: 5, other: 60, target: true },
+  { name: 'busy', minute: 10, other: 60, target: false },
   { name: 'saturated', minute: 20, other: 240, target: false },
 ];
 
@@ -65,11 +67,12 @@ function measure(dir, scenario) {
   const doc = JSON.parse(probe.stdout);
   const runs = doc.summary.jobs.reduce((n, j) => n + j.runs, 0);
   const waited = doc.summary.jobs.reduce((n, j) => n + j.queued, 0);
+  const full = doc.summary.concurrency_groups.map((g) => g.time_full / (7 * 86_400)).sort((a, b) => b - a);
   const m = median(walls);
   const cpu = median(cpus);
   const mem = median(rss);
   const verdict = scenario.target ? `  ${m <= 5000 && mem <= 300 ? 'OK' : 'OVER'} (targets 5 s, 300 MB)` : '';
-  console.log(`${scenario.name.padEnd(10)} ${runs.toLocaleString('en-US').padStart(8)} runs ${doc.events.length.toLocaleString('en-US').padStart(10)} events ${waited.toLocaleString('en-US').padStart(8)} waited   wall median ${(m / 1000).toFixed(2)} s (min ${(Math.min(...walls) / 1000).toFixed(2)}, max ${(Math.max(...walls) / 1000).toFixed(2)})  CPU median ${(cpu / 1000).toFixed(2)} s  peak RSS median ${mem.toFixed(0)} MB  ${RUNS} runs${verdict}`);
+  console.log(`${scenario.name.padEnd(10)} ${runs.toLocaleString('en-US').padStart(8)} runs ${doc.events.length.toLocaleString('en-US').padStart(10)} events ${waited.toLocaleString('en-US').padStart(8)} waited, groups full ${full.slice(0, 3).map((x) => `${Math.round(x * 100)}%`).join('/')}…   wall median ${(m / 1000).toFixed(2)} s (min ${(Math.min(...walls) / 1000).toFixed(2)}, max ${(Math.max(...walls) / 1000).toFixed(2)})  CPU median ${(cpu / 1000).toFixed(2)} s  peak RSS median ${mem.toFixed(0)} MB  ${RUNS} runs${verdict}`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'dsari-bench-sim-'));
