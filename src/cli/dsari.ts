@@ -13,6 +13,9 @@ const { renderCommand } = await import('./render.js');
 const { scheduleCommand } = await import('./schedule.js');
 const { simulateCommand } = await import('./simulate.js');
 const { triggerCommand } = await import('./trigger.js');
+const { completeCommand, completionCommand } = await import('./completion.js');
+const { doctorCommand } = await import('./doctor.js');
+const { manpagesCommand } = await import('./manpages.js');
 
 /** The `dsari` command: every tool as a subcommand. */
 export function dsariCommand() {
@@ -26,6 +29,10 @@ export function dsariCommand() {
     .addCommand(migrateCommand('migrate'))
     .addCommand(pauseCommand('pause'))
     .addCommand(resumeCommand('resume'))
+    .addCommand(doctorCommand('doctor'))
+    .addCommand(completionCommand('completion'))
+    .addCommand(completeCommand('__complete'), { hidden: true })
+    .addCommand(manpagesCommand('manpages'), { hidden: true })
     .addCommand(simulateCommand('simulate'));
 }
 
