@@ -106,6 +106,8 @@ export async function drive(input: DriverInput): Promise<DriverOutput> {
   const running = new Int32Array(jobs.length);
   /** Per job, its runs that are due and have not started. */
   const waiting: number[][] = jobs.map(() => []);
+  /** Their number over all jobs: with none, and none coming due, the core has nothing to decide. */
+  let waitingCount = 0;
 
   const event = (kind: EventKind, time: number, ref: number): void => {
     if (tl.eventCount >= maxEvents) {
@@ -205,8 +207,6 @@ export async function drive(input: DriverInput): Promise<DriverOutput> {
   };
 
   let now = input.from;
-  /** Runs due and not started, over all jobs: with none, and none coming due, the core has nothing to decide. */
-  let waitingCount = 0;
   const ended: number[] = [];
   const due: number[] = [];
   for (;;) {
