@@ -223,9 +223,16 @@ export function summarize(out: DriverOutput, ctx: SummaryContext): Summary {
   return { jobs, groups, warnings: warningsFor(out, jobs, groups, ctx) };
 }
 
+/**
+ * The warnings, most telling first: schedules that cannot run, full groups, then the longest
+ * waits, then skipped fires, retries and runs left waiting (each kind by size), then guesses.
+ */
 function warningsFor(out: DriverOutput, jobs: readonly JobStats[], groups: readonly GroupStats[], ctx: SummaryContext): string[] {
-  const warnings: string[] = [];
   const byName = new Map(out.jobs.map((j) => [j.name, j]));
+  const ranked = (items: Array<[number, string]>): string[] => items.sort((a, b) => b[0] - a[0]).map(([, text]) => text);
+  const waits: Array<[number, string]> = [];
+  const skips: Array<[number, string]> = [];
+  const others: Array<[number, string]> = [];
   for (const s of jobs) {
     const job = byName.get(s.name);
     if (s.longestWait >= LONG_WAIT_SECONDS && s.longestWaitAt !== null) {
@@ -234,25 +241,25 @@ function warningsFor(out: DriverOutput, jobs: readonly JobStats[], groups: reado
         : s.longestWaitFor === 'previous' ? ' for its previous run to end'
         : s.longestWaitFor === 'paused' ? ' while paused'
         : '';
-      const others = s.queued > 1 ? `; ${s.queued} of its ${s.fires - s.skipped} runs waited` : '';
-      warnings.push(`\`${s.name}\` waited ${humanDuration(s.longestWait)}${what} (its run of ${formatWhen(s.longestWaitAt, ctx.zone)})${others}`);
+      const total = s.runs + s.waitingAtEnd;
+      const many = s.queued > 1 ? `; ${s.queued === total ? `all ${total}` : `${s.queued} of its ${total}`} runs waited` : '';
+      waits.push([s.longestWait, `\`${s.name}\` waited ${humanDuration(s.longestWait)}${what} (its run of ${formatWhen(s.longestWaitAt, ctx.zone)})${many}`]);
     }
-    if (s.skippedFor.late > 0) {
-      warnings.push(`\`${s.name}\` skipped ${s.skippedFor.late} of ${s.fires} fire times: its runs started late, so the times in between got no run`);
-    }
-    if (s.skippedFor.running > 0) warnings.push(`\`${s.name}\` skipped ${s.skippedFor.running} of ${s.fires} fire times because it was still running (overlap: skip)`);
-    if (s.skippedFor.paused > 0) warnings.push(`\`${s.name}\` skipped ${s.skippedFor.paused} of ${s.fires} fire times because it is paused`);
-    if (s.retries > 0) warnings.push(`\`${s.name}\` was retried ${s.retries} ${plural(s.retries, 'time')} (failures drawn from its history: ${Math.round((s.duration?.failureRate ?? 0) * 100)}% of its runs failed)`);
-    if (s.waitingAtEnd > 0) warnings.push(`\`${s.name}\`: ${s.waitingAtEnd} ${plural(s.waitingAtEnd, 'run')} still waiting when the window ended`);
+    const { late, running, paused } = s.skippedFor;
+    if (late > 0) skips.push([late, `\`${s.name}\` skipped ${late} of ${s.fires} fire times: its runs started late, so the times in between got no run`]);
+    if (running > 0) skips.push([running, `\`${s.name}\` skipped ${running} of ${s.fires} fire times because it was still running (overlap: skip)`]);
+    if (paused > 0) skips.push([paused, `\`${s.name}\` skipped ${paused} of ${s.fires} fire times because it is paused`]);
+    if (s.retries > 0) others.push([s.retries, `\`${s.name}\` was retried ${s.retries} ${plural(s.retries, 'time')} (failures drawn from its history: ${Math.round((s.duration?.failureRate ?? 0) * 100)}% of its runs failed)`]);
+    if (s.waitingAtEnd > 0) others.push([s.waitingAtEnd, `\`${s.name}\`: ${s.waitingAtEnd} ${plural(s.waitingAtEnd, 'run')} still waiting when the window ended`]);
   }
   const window = ctx.until - ctx.from;
+  const full: Array<[number, string]> = [];
   for (const g of groups) {
-    if (window > 0 && g.timeFull / window >= BUSY_GROUP_SHARE) {
-      warnings.push(`group \`${g.name}\` (${g.max} ${plural(g.max, 'slot')}) was full ${Math.round((g.timeFull / window) * 100)}% of the window`);
-    }
+    const share = window > 0 ? g.timeFull / window : 0;
+    if (share >= BUSY_GROUP_SHARE) full.push([share, `group \`${g.name}\` (${g.max} ${plural(g.max, 'slot')}) was full ${Math.round(share * 100)}% of the window`]);
   }
-  warnings.push(...(ctx.notes ?? []));
-  for (const e of out.scheduleErrors) warnings.push(`\`${e.job}\`: its schedule cannot be computed, so it never ran: ${e.error}`);
+  const warnings = out.scheduleErrors.map((e) => `\`${e.job}\`: its schedule cannot be computed, so it never ran: ${e.error}`);
+  warnings.push(...ranked(full), ...ranked(waits), ...ranked(skips), ...ranked(others), ...(ctx.notes ?? []));
   const guessed = jobs.filter((s) => s.duration?.source === 'default' && s.runs > 0).map((s) => s.name);
   if (guessed.length > 0) {
     const list = guessed.slice(0, 5).map((n) => `\`${n}\``).join(', ') + (guessed.length > 5 ? ` and ${guessed.length - 5} more` : '');
