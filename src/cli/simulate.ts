@@ -26,6 +26,19 @@ interface SimulateCliOptions {
   history: boolean;
   daemonStart?: boolean;
   pauses: boolean;
+  failureRate?: string[];
+}
+
+/** `JOB=RATE` entries of --failure-rate: a share from 0 to 1, or a percentage ("20%"). */
+function parseFailureRates(values: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const value of values) {
+    const m = /^(.+)=\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*$/.exec(value);
+    const rate = m === null ? NaN : Number(m[2]) / (m[3] === '%' ? 100 : 1);
+    if (m === null || !(rate >= 0 && rate <= 1)) throw new UsageError(`--failure-rate "${value}": expected JOB=RATE with RATE from 0 to 1 or 0% to 100%`);
+    out.set(m[1] as string, rate);
+  }
+  return out;
 }
 
 function parseSeed(value: string): number {
@@ -61,6 +74,7 @@ export function simulateCommand(name = 'simulate'): Command {
     .option('--no-history', 'do not read the run store (every job gets --default-duration unless given)')
     .option('--daemon-start', 'as if the daemon started at --from: fires missed since the last recorded ones are caught up (catchup)')
     .option('--no-pauses', 'ignore the pauses set with dsari pause')
+    .option('--failure-rate <job=rate>', "this share of the job's runs fail, instead of its history's (0.2 or 20%; repeatable)", collect)
     .option('--seed <n>', 'seed of the simulated randomness (group choice, R in schedules, failures)', parseSeed, 1)
     .option('--timezone <zone>', 'zone for naive --from/--until and the report (default: local)', parseZone)
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'html']).default('text'))
@@ -84,6 +98,7 @@ Examples:
       const from = readTime(opts.from, '--from', zone, Date.now() / 1000);
       const until = readTime(opts.until, '--until', zone, from);
       const durations = parseDurationSpec(opts.durations ?? [], parseSeconds(opts.defaultDuration, '--default-duration'));
+      const failureRates = parseFailureRates(opts.failureRate ?? []);
       const ctx = loadContext(cmd);
       // Opened before simulating: a long simulation should not end in "cannot write".
       let fd: number | null = null;
@@ -103,7 +118,7 @@ Examples:
       }
       let result;
       try {
-        result = await simulate({ config: ctx.config, store, from, until, jobs: opts.job ?? [], durations, seed: opts.seed, zone, daemonStart: opts.daemonStart === true, pauses: opts.pauses });
+        result = await simulate({ config: ctx.config, store, from, until, jobs: opts.job ?? [], durations, seed: opts.seed, zone, daemonStart: opts.daemonStart === true, pauses: opts.pauses, failureRates });
       } finally {
         await store?.close();
       }

@@ -94,6 +94,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   if (unknown.length > 0) throw new UsageError(`--durations names unknown job${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}`);
   const history = options.store === null ? new Map() : await readHistory(options.store, [...jobs.keys()]);
   const durations = resolveDurations(jobs.values(), spec, history);
+  const unknownRates = [...(options.failureRates?.keys() ?? [])].filter((name) => !options.config.jobs.has(name));
+  if (unknownRates.length > 0) throw new UsageError(`--failure-rate names unknown job${unknownRates.length > 1 ? 's' : ''} ${unknownRates.map((n) => `"${n}"`).join(', ')}`);
   for (const [name, rate] of options.failureRates ?? []) {
     const d = durations.get(name);
     if (d !== undefined) durations.set(name, { ...d, failureRate: Math.min(1, Math.max(0, rate)) });

@@ -122,6 +122,15 @@ describe('golden reports across DST changes', () => {
     expect(doc.events.filter((e) => e.type === 'fire' && e.job === 'nightly')).toHaveLength(1);
   });
 
+  it('--failure-rate makes runs fail, and retries follow', async () => {
+    writeConfig(`jobs:\n  flaky:\n    command: /bin/true\n    schedule: "0 * * * *"\n    schedule_timezone: UTC\n    retry: {attempts: 1, delay: 60}\n`);
+    const r = await simulate(['--from', '2026-12-07T00:00', '--until', '+10h', '--failure-rate', 'flaky=100%', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { jobs: Array<{ failure_rate: number }>; summary: { jobs: Array<{ runs: number; retries: number; failed: number }> } };
+    expect(doc.jobs[0]?.failure_rate).toBe(1);
+    expect(doc.summary.jobs[0]).toMatchObject({ runs: 20, retries: 10, failed: 20 });
+  });
+
   it('writes the report to --output', async () => {
     writeConfig(SPRING);
     const file = join(tmp.path, 'out.json');
@@ -140,6 +149,8 @@ describe('bad input', () => {
     ['an unknown job', [...ok, '--job', 'nope'], /unknown job: "nope"/],
     ['an unreadable time', ['--from', 'yesterday', '--until', '+1h'], /--from: time "yesterday" is neither ISO 8601/],
     ['a bad duration', [...ok, '--durations', 'fast'], /--durations "fast": expected history, p95, SECONDS or JOB=SECONDS/],
+    ['a bad failure rate', [...ok, '--failure-rate', 'backup=1.5'], /--failure-rate "backup=1.5": expected JOB=RATE with RATE from 0 to 1/],
+    ['a failure rate for an unknown job', [...ok, '--failure-rate', 'ghost=10%'], /--failure-rate names unknown job "ghost"/],
     ['an --output that cannot be written', [...ok, '--output', '/nonexistent-dir/report.txt'], /cannot write --output \/nonexistent-dir\/report.txt: ENOENT/],
   ])('%s', async (_name, args, message) => {
     writeConfig(SPRING);
