@@ -99,6 +99,7 @@ Examples:
       const until = readTime(opts.until, '--until', zone, from);
       const durations = parseDurationSpec(opts.durations ?? [], parseSeconds(opts.defaultDuration, '--default-duration'));
       const failureRates = parseFailureRates(opts.failureRate ?? []);
+      if (opts.daemonStart === true && !opts.history) throw new UsageError('--daemon-start catches up from the last fires recorded in the run store; it cannot go with --no-history');
       const ctx = loadContext(cmd);
       // Opened before simulating: a long simulation should not end in "cannot write".
       let fd: number | null = null;

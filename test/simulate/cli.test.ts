@@ -151,6 +151,7 @@ describe('bad input', () => {
     ['a bad duration', [...ok, '--durations', 'fast'], /--durations "fast": expected history, p95, SECONDS or JOB=SECONDS/],
     ['a bad failure rate', [...ok, '--failure-rate', 'backup=1.5'], /--failure-rate "backup=1.5": expected JOB=RATE with RATE from 0 to 1/],
     ['a failure rate for an unknown job', [...ok, '--failure-rate', 'ghost=10%'], /--failure-rate names unknown job "ghost"/],
+    ['--daemon-start without the store', [...ok, '--daemon-start', '--no-history'], /--daemon-start catches up from the last fires recorded in the run store; it cannot go with --no-history/],
     ['an --output that cannot be written', [...ok, '--output', '/nonexistent-dir/report.txt'], /cannot write --output \/nonexistent-dir\/report.txt: ENOENT/],
   ])('%s', async (_name, args, message) => {
     writeConfig(SPRING);
