@@ -2,6 +2,8 @@
  * The validated, frozen configuration (SPEC §3). Produced once by `loadConfig` (config/load.ts);
  * nothing downstream re-validates or mutates it. Durations are seconds.
  */
+import type { NotifierConfig } from './notify.js';
+import type { RetentionKeys } from './retention.js';
 
 export interface JobConfig {
   readonly name: string;
@@ -32,6 +34,10 @@ export interface JobConfig {
    * without them behaves exactly as in Part I. Read them through `jobPolicies()` (config/policies.ts).
    */
   readonly policies?: JobPolicies;
+  /** The job's own `notify` (SPEC-BEYOND §12.6); absent: the top level's applies. */
+  readonly notify?: readonly NotifierConfig[];
+  /** The job's own `retention` keys (§12.7), each overriding the top level's. */
+  readonly retention?: RetentionKeys;
 }
 
 /** A job's run policies, validated (SPEC-BEYOND §12.1–§12.5). */
@@ -118,4 +124,8 @@ export interface Config {
   readonly warnings: readonly string[];
   /** Files read, in merge order. */
   readonly files: readonly string[];
+  /** Top-level `notify`: every job's default (SPEC-BEYOND §12.6). */
+  readonly notify?: readonly NotifierConfig[];
+  /** Top-level `retention` (§12.7). */
+  readonly retention?: RetentionKeys;
 }

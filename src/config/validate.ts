@@ -10,6 +10,8 @@ import { JOB_KEYS, readJob, type ScheduleCheck } from './job.js';
 import type { Origins } from './merge.js';
 import { nameProblem } from './names.js';
 import { checkDependencies } from './policies.js';
+import { readNotify } from './notify.js';
+import { readRetention } from './retention.js';
 import type { ConcurrencyGroupConfig, Config, JobConfig } from './types.js';
 import { isMapping, type RawMapping } from './values.js';
 
@@ -28,6 +30,8 @@ export const TOP_LEVEL_KEYS = [
   'jobs',
   'job_groups',
   'concurrency_groups',
+  'notify',
+  'retention',
 ] as const;
 
 const GROUP_KEYS: readonly string[] = [...JOB_KEYS, 'job_names'];
@@ -91,6 +95,8 @@ export function validateConfig(raw: RawMapping, options: ValidateOptions): Confi
     raw,
     warnings: check.warnings,
     files: options.files,
+    notify: readNotify(check, top, raw) ?? [],
+    retention: readRetention(check, top, raw),
   };
 }
 
