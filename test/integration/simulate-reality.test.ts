@@ -9,8 +9,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { killLeftovers, runCli } from '../helpers/index.js';
 import { type Row, Site } from './daemon-helpers.js';
 
-/** Seconds a simulated start may differ from the real one (process start and exit latency). */
-const START_TOLERANCE = 0.3;
+/**
+ * Seconds a simulated start may differ from the real one. The simulation starts a run at its
+ * schedule time or the instant a slot frees; the daemon a little later (timer, process start and
+ * exit latency): about 0.01 s on a quiet machine, 0.17 s seen on a loaded one (load 7 on 2 cores).
+ */
+const START_TOLERANCE = 0.5;
 /** How long the daemon runs, in seconds of schedule time compared. */
 const WINDOW = 30;
 
