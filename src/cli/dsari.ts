@@ -11,6 +11,7 @@ const { migrateCommand } = await import('./migrate.js');
 const { renderCommand } = await import('./render.js');
 const { scheduleCommand } = await import('./schedule.js');
 const { triggerCommand } = await import('./trigger.js');
+const { tokenCommand } = await import('./token.js');
 
 /** The `dsari` command: every tool as a subcommand. */
 export function dsariCommand() {
@@ -21,7 +22,8 @@ export function dsariCommand() {
     .addCommand(exporterCommand('prometheus-exporter'))
     .addCommand(triggerCommand('trigger'))
     .addCommand(scheduleCommand('schedule'))
-    .addCommand(migrateCommand('migrate'));
+    .addCommand(migrateCommand('migrate'))
+    .addCommand(tokenCommand('token'));
 }
 
 await runCli(dsariCommand());

@@ -2,6 +2,7 @@
  * The validated, frozen configuration (SPEC §3). Produced once by `loadConfig` (config/load.ts);
  * nothing downstream re-validates or mutates it. Durations are seconds.
  */
+import type { HttpConfig } from './http.js';
 
 export interface JobConfig {
   readonly name: string;
@@ -72,4 +73,6 @@ export interface Config {
   readonly warnings: readonly string[];
   /** Files read, in merge order. */
   readonly files: readonly string[];
+  /** The API and web console (SPEC-BEYOND §13); absent or null: nothing listens. */
+  readonly http?: HttpConfig | null | undefined;
 }

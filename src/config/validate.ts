@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { Checker, type Place } from './checker.js';
 import { readDatabase } from './database.js';
 import { readEnvironment } from './environment.js';
+import { readHttp } from './http.js';
 import { JOB_KEYS, readJob, type ScheduleCheck } from './job.js';
 import type { Origins } from './merge.js';
 import { nameProblem } from './names.js';
@@ -27,6 +28,7 @@ export const TOP_LEVEL_KEYS = [
   'jobs',
   'job_groups',
   'concurrency_groups',
+  'http',
 ] as const;
 
 const GROUP_KEYS: readonly string[] = [...JOB_KEYS, 'job_names'];
@@ -90,6 +92,7 @@ export function validateConfig(raw: RawMapping, options: ValidateOptions): Confi
     raw,
     warnings: check.warnings,
     files: options.files,
+    http: readHttp(check, raw['http'], options.configDir),
   };
 }
 

@@ -22,7 +22,7 @@ import { recoverLeftovers } from './recovery.js';
 import { statusLines } from './status.js';
 import type { TriggerParseContext } from './trigger-file.js';
 import { type AcceptedTrigger, TriggerWatcher } from './trigger-watcher.js';
-import type { PendingRun, StartDecision } from './types.js';
+import type { ActiveRun, PendingRun, SchedulerStatus, StartDecision } from './types.js';
 
 /** The longest the daemon sleeps without looking at the clock (wall-clock jumps, safety). */
 export const MAX_SLEEP_MS = 60_000;
@@ -106,13 +106,7 @@ export class Daemon {
       clock: options.clock,
       log: options.log,
       isKnownJob: (name) => this.core.jobs.has(name),
-      parseContext: (mtime) => ({
-        mtime,
-        localZone: this.zone(),
-        parseDateTime: options.time.parseDateTime,
-        isValidZone: options.time.isValidZone,
-        identityViolations: (env) => options.executor.identityViolations(env),
-      }),
+      parseContext: (mtime) => this.triggerContext(mtime),
       newRunId: this.newRunId,
       onAccept: (t) => this.acceptTrigger(t),
       onReject: (info) => this.events.emit('triggerRejected', info),
@@ -178,6 +172,57 @@ export class Daemon {
     this.watcher.scan();
     this.tick();
     return true;
+  }
+
+  /** How a trigger with this modification time is read (the watcher's rules; the HTTP API's too). */
+  triggerContext(mtime: EpochSeconds): TriggerParseContext {
+    return {
+      mtime,
+      localZone: this.zone(),
+      parseDateTime: this.options.time.parseDateTime,
+      isValidZone: this.options.time.isValidZone,
+      identityViolations: (env) => this.options.executor.identityViolations(env),
+    };
+  }
+
+  /**
+   * A trigger someone else already made durable in JOB/pending/RUN_ID.EXT (the HTTP API) is
+   * accepted like one the watcher took. False while shutting down (it is restored at the next start).
+   */
+  submitTrigger(t: AcceptedTrigger): boolean {
+    if (this.stopping) return false;
+    this.acceptTrigger(t);
+    return true;
+  }
+
+  /** The configuration in use (the last one a reload accepted). */
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  /** Running runs, group use and pending runs, as SIGQUIT logs them. */
+  schedulerStatus(): SchedulerStatus {
+    return this.core.status();
+  }
+
+  /** Runs waiting to start, unsorted (cheap: no status snapshot is built). */
+  pendingRuns(): PendingRun[] {
+    return this.core.pendingRuns();
+  }
+
+  /** Runs running now, unsorted. */
+  runningRuns(): ActiveRun[] {
+    return this.core.runningRuns();
+  }
+
+  /** The job's next fire time after `after` (null: never). @throws ScheduleError */
+  nextFireTime(job: JobConfig, after: EpochSeconds): EpochSeconds | null {
+    return this.options.nextFireTime(job, after);
+  }
+
+  /** True between "Scheduler running" and the start of shutdown. */
+  get scheduling(): boolean {
+    return this.lastLook !== null && !this.stopping;
   }
 
   /** SIGUSR1: looks for trigger files now. */

@@ -1,0 +1,26 @@
+/** What every route module gets: the daemon port and the server's shared parts. */
+import type { HttpConfig } from '../config/http.js';
+import type { Logger } from '../log.js';
+import type { Identity, Sessions } from './auth.js';
+import type { DaemonControl } from './control-port.js';
+import type { HttpMetrics } from './http-metrics.js';
+import type { JobHistories } from './job-history.js';
+import type { TriggerIntake } from './trigger-intake.js';
+
+export interface HttpContext {
+  readonly control: DaemonControl;
+  readonly histories: JobHistories;
+  readonly intake: TriggerIntake;
+  readonly sessions: Sessions;
+  readonly metrics: HttpMetrics;
+  readonly log: Logger;
+  /** The `http` configuration in force (tokens change on reload; the address does not). */
+  http(): HttpConfig;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who sent the request (set by the authentication hook before anything else runs). */
+    identity: Identity;
+  }
+}
