@@ -70,7 +70,10 @@ async function runDaemon(configDir: string | undefined, debug: boolean): Promise
     throw err;
   }
   // The HTTP API and console (loaded only when configured); a failure to listen stops the daemon.
-  const http = config.http ? await startHttp(daemon, store, clock, log) : null;
+  const http = config.http ? await startHttp(daemon, store, clock, log).catch((err: unknown) => {
+    clearInterval(keepAlive);
+    throw err;
+  }) : null;
   let reloadQueued = false;
   handleSignals((signal) => {
     switch (signal) {

@@ -105,6 +105,8 @@ export function buildApp(options: HttpServerOptions): { app: FastifyInstance; ct
     histories.warm([...control.config().jobs.keys()]);
   });
 
+  // JSON and forms only: a text/plain body is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
   // Forms of the console: application/x-www-form-urlencoded, first value of each name.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: HTTP_LIMITS.bodyLimit }, (_req, body, done) => {
     const out: Record<string, string> = {};
@@ -169,6 +171,8 @@ export function buildApp(options: HttpServerOptions): { app: FastifyInstance; ct
       log.error(`HTTP ${req.method} ${config.route ?? 'unmatched'}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}${err.cause === undefined ? '' : ` (cause: ${errorMessage(err.cause)})`}`);
     }
     if (req.url.startsWith('/api/v1/jobs/') && req.url.includes('/trigger') && status === 400) metrics.triggerRejected('http');
+    // A console page asked for without a login goes to the login form, and comes back after.
+    if (config.console === true && status === 401 && req.method === 'GET') return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
     reply.code(status);
     if (config.console === true) return reply.type('text/html; charset=utf-8').send(renderErrorPage(status, message, req.identity));
     return reply.send(errorBody(code, message));
