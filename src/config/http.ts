@@ -48,13 +48,14 @@ export function parseListen(text: string, configDir: string): HttpListen | strin
     if (path === '' || path.includes('\0')) return 'expected unix:/path/to/socket';
     return { kind: 'unix', path: isAbsolute(path) ? path : resolve(configDir, path) };
   }
+  const bare = /^([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*):(\d{1,5})$/.exec(text);
+  if (bare !== null && isIP(bare[1] as string) === 6) return `write an IPv6 address in brackets: [${bare[1] as string}]:${bare[2] as string}`;
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(text);
   if (m === null) return 'expected host:port, [IPv6]:port or unix:/path';
   const host = m[1] ?? m[2] ?? '';
   const port = Number(m[3]);
   if (port > 65535) return `port ${port} is out of range (0 to 65535)`;
   if (m[1] !== undefined && isIP(host) !== 6) return `${host} is not an IPv6 address`;
-  if (m[2] !== undefined && isIP(host) === 6) return `write an IPv6 address in brackets: [${host}]:${port}`;
   return { kind: 'tcp', host, port };
 }
 
