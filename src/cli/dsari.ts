@@ -8,6 +8,7 @@ const { daemonCommand } = await import('./daemon.js');
 const { exporterCommand } = await import('./exporter.js');
 const { infoCommand } = await import('./info/index.js');
 const { migrateCommand } = await import('./migrate.js');
+const { pauseCommand, resumeCommand } = await import('./pause.js');
 const { renderCommand } = await import('./render.js');
 const { scheduleCommand } = await import('./schedule.js');
 const { triggerCommand } = await import('./trigger.js');
@@ -23,6 +24,8 @@ export function dsariCommand() {
     .addCommand(triggerCommand('trigger'))
     .addCommand(scheduleCommand('schedule'))
     .addCommand(migrateCommand('migrate'))
+    .addCommand(pauseCommand('pause'))
+    .addCommand(resumeCommand('resume'))
     .addCommand(tokenCommand('token'));
 }
 

@@ -7,7 +7,7 @@ import type { EpochSeconds } from '../clock.js';
 import { jobSchedule } from '../schedule/job.js';
 import { formatIso, localZone } from '../schedule/time.js';
 import { redactDatabase } from './database.js';
-import type { Config, JobConfig } from './types.js';
+import type { Config, JobConfig, JobPolicies } from './types.js';
 
 /**
  * The next scheduled run of `job` after `now` as ISO 8601 text with offset, in the job's zone;
@@ -34,6 +34,32 @@ export function normalisedJob(job: JobConfig, now: EpochSeconds): Record<string,
     jenkins_environment: job.jenkinsEnvironment,
     job_group: job.jobGroup,
     concurrent_runs: job.concurrentRuns,
+    ...(job.policies === undefined ? {} : policyKeys(job.policies)),
+  };
+}
+
+/** A job's run policies in the configuration's own keys (only for jobs that set one). */
+function policyKeys(p: JobPolicies): Record<string, unknown> {
+  return {
+    catchup: p.catchup,
+    catchup_window: p.catchupWindow,
+    overlap: p.overlap,
+    retry:
+      p.retry === null
+        ? null
+        : {
+            attempts: p.retry.attempts,
+            delay: p.retry.delay,
+            backoff: p.retry.backoff,
+            max_delay: p.retry.maxDelay,
+            jitter: p.retry.jitter,
+            on_exit_codes: p.retry.onExitCodes === null ? null : [...p.retry.onExitCodes],
+            on_timeout: p.retry.onTimeout,
+            on_lost: p.retry.onLost,
+          },
+    after: [...p.after],
+    on_success: [...p.onSuccess],
+    on_failure: [...p.onFailure],
   };
 }
 

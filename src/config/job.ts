@@ -7,6 +7,7 @@ import type { Checker, Place } from './checker.js';
 import { CommandSplitError, splitCommand } from './command.js';
 import { readEnvironment } from './environment.js';
 import { nameProblem } from './names.js';
+import { POLICY_KEYS, readPolicies } from './policies.js';
 import type { JobConfig } from './types.js';
 import { describeValue, type RawMapping } from './values.js';
 
@@ -24,6 +25,7 @@ export const JOB_KEYS = [
   'jenkins_environment',
   'job_group',
   'concurrent_runs',
+  ...POLICY_KEYS,
 ] as const;
 
 /** Default of `max_execution_grace`, seconds. */
@@ -78,7 +80,7 @@ export function readJob(
     renderReports: check.bool(place, raw, 'render_reports', true),
     jenkinsEnvironment: check.bool(place, raw, 'jenkins_environment', false),
     jobGroup: jobGroup ?? explicitGroup,
-    concurrentRuns: check.bool(place, raw, 'concurrent_runs', false),
+    ...readPolicies(check, place, raw),
   };
 }
 

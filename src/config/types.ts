@@ -26,8 +26,54 @@ export interface JobConfig {
   /** @default false */
   readonly jenkinsEnvironment: boolean;
   readonly jobGroup: string | null;
-  /** @default false */
+  /** @default false; true exactly when `overlap` is `allow`. */
   readonly concurrentRuns: boolean;
+  /**
+   * The run policies (SPEC-BEYOND §12), present only when the job sets one of their keys: a job
+   * without them behaves exactly as in Part I. Read them through `jobPolicies()` (config/policies.ts).
+   */
+  readonly policies?: JobPolicies;
+}
+
+/** A job's run policies, validated (SPEC-BEYOND §12.1–§12.5). */
+export interface JobPolicies {
+  /** Missed fires at start (§12.1). @default 'none' */
+  readonly catchup: CatchupPolicy;
+  /** Seconds back from start in which fires count as missed. @default 86400 */
+  readonly catchupWindow: number;
+  /** A fire due while the job runs (§12.2). @default 'queue' ('allow' with concurrent_runs) */
+  readonly overlap: OverlapPolicy;
+  /** Retries of failed runs (§12.3); null: none. */
+  readonly retry: RetryPolicy | null;
+  /** Fan-in: run when each of these jobs has succeeded since this job's last `after` run. */
+  readonly after: readonly string[];
+  /** Jobs triggered when a run succeeds. */
+  readonly onSuccess: readonly string[];
+  /** Jobs triggered when a run fails (after its retries are exhausted). */
+  readonly onFailure: readonly string[];
+}
+
+export type CatchupPolicy = 'none' | 'latest' | 'all';
+export type OverlapPolicy = 'queue' | 'skip' | 'replace' | 'allow';
+
+/** A job's `retry` mapping, validated. Seconds for the delays. */
+export interface RetryPolicy {
+  /** Retries after the first failure. */
+  readonly attempts: number;
+  /** @default 10 */
+  readonly delay: number;
+  /** @default 2 */
+  readonly backoff: number;
+  /** @default 3600 */
+  readonly maxDelay: number;
+  /** ± this fraction of each delay. @default 0 */
+  readonly jitter: number;
+  /** Retry only these exit codes; null: any non-zero. */
+  readonly onExitCodes: readonly number[] | null;
+  /** @default true */
+  readonly onTimeout: boolean;
+  /** @default true */
+  readonly onLost: boolean;
 }
 
 export interface ConcurrencyGroupConfig {

@@ -10,6 +10,7 @@ import { readHttp } from './http.js';
 import { JOB_KEYS, readJob, type ScheduleCheck } from './job.js';
 import type { Origins } from './merge.js';
 import { nameProblem } from './names.js';
+import { checkDependencies } from './policies.js';
 import type { ConcurrencyGroupConfig, Config, JobConfig } from './types.js';
 import { isMapping, type RawMapping } from './values.js';
 
@@ -127,6 +128,7 @@ function readConcurrencyGroups(check: Checker, raw: unknown): Map<string, Concur
 
 function readJobs(check: Checker, raw: RawMapping, scheduleCheck: ScheduleCheck | undefined): Map<string, JobConfig> {
   const jobs = new Map<string, JobConfig>();
+  const places = new Map<string, Place>();
   const defs = section(check, raw['jobs'], 'jobs', 'a mapping of job names to job definitions');
   for (const name of Object.keys(defs)) {
     const place: Place = { path: ['jobs', name], scope: `job ${JSON.stringify(name)}`, job: name };
@@ -134,6 +136,7 @@ function readJobs(check: Checker, raw: RawMapping, scheduleCheck: ScheduleCheck 
     if (!isMapping(def)) return check.wrongType(place, [], 'a job definition (a mapping with at least "command")', def);
     check.unknownKeys(place, def, JOB_KEYS);
     jobs.set(name, readJob(check, place, name, def, null, scheduleCheck));
+    places.set(name, place);
   }
 
   const groupDefs = section(check, raw['job_groups'], 'job_groups', 'a mapping of job group names to job definitions with job_names');
@@ -160,9 +163,11 @@ function readJobs(check: Checker, raw: RawMapping, scheduleCheck: ScheduleCheck 
       const place: Place = { ...groupPlace, scope: `job ${JSON.stringify(jobName)} (job group ${JSON.stringify(groupName)})`, job: jobName };
       // The group's own mapping is read (job_names is not a job key, so it is simply not used).
       jobs.set(jobName, readJob(check, place, jobName, def, groupName, scheduleCheck));
+      places.set(jobName, place);
       groupOf.set(jobName, groupName);
       return undefined;
     });
   }
+  checkDependencies(check, jobs, (job) => places.get(job) ?? { path: ['jobs', job], scope: `job ${JSON.stringify(job)}`, job });
   return jobs;
 }

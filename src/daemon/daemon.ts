@@ -11,18 +11,22 @@ import type { Clock, EpochSeconds, TimerHandle } from '../clock.js';
 import type { Config, JobConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { JsonObject, RunStore } from '../store/types.js';
+import { PAUSE_ALL, type JsonObject, type PauseRecord, type RunStore } from '../store/types.js';
 import { SchedulerCore } from './core.js';
+import { DsariError } from '../errors.js';
+import { policyEnvironment } from './policy.js';
+import { catchUpJobs, restoreStoredPending, seedDependencies, storedPending } from './policy-state.js';
 import { type DaemonEvents, TypedEmitter } from './events.js';
 import { formatCommand, formatLocalTime, formatTimedelta } from './format.js';
 import { prepareDataDir, runDirOf } from './paths.js';
 import type { RunExecutor, RunOutcome, RunProcess } from './ports.js';
 import { RunRecorder } from './recorder.js';
 import { recoverLeftovers } from './recovery.js';
+import { STATE_FILE, writeStateFile } from './state-file.js';
 import { statusLines } from './status.js';
 import type { TriggerParseContext } from './trigger-file.js';
 import { type AcceptedTrigger, TriggerWatcher } from './trigger-watcher.js';
-import type { ActiveRun, PendingRun, SchedulerStatus, StartDecision } from './types.js';
+import { type ActiveRun, DURABLE_TRIGGER_TYPES, type Decisions, type PendingRun, type SchedulerStatus, type StartDecision } from './types.js';
 
 /** The longest the daemon sleeps without looking at the clock (wall-clock jumps, safety). */
 export const MAX_SLEEP_MS = 60_000;
@@ -32,6 +36,8 @@ export const CLOCK_JUMP_SECONDS = 30;
 export const WRITE_GUARD_MS = 30;
 /** How long shutdown keeps retrying to record runs before it writes them to the journal. */
 const SHUTDOWN_RECORD_MS = 10_000;
+/** How often the daemon reads the pause table (`dsari pause` from another process). */
+export const PAUSE_POLL_MS = 1000;
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -49,6 +55,8 @@ export interface DaemonOptions {
   random?(): number;
   readonly hostname?: string;
   readonly triggers?: { notify?: boolean; rescanMs?: number; settleMs?: number };
+  /** How often the pause table is read. @default {@link PAUSE_POLL_MS} */
+  readonly pausePollMs?: number;
 }
 
 interface Active {
@@ -62,6 +70,8 @@ interface Active {
   process: RunProcess | null;
   /** The runs_running write; the finished record is written after it. */
   started?: Promise<void>;
+  /** Ended on purpose: by a user (cancel) or by `overlap: replace`. */
+  endedBy?: 'cancelled' | 'replaced';
 }
 
 export class Daemon {
@@ -87,12 +97,19 @@ export class Daemon {
   readonly done: Promise<void>;
   private readonly newRunId: () => string;
   private readonly host: string;
+  /** Durable pending runs whose cause's record is still being written (they start after it). */
+  private readonly causeRecorded = new Map<string, Promise<unknown>>();
+  private pauseTimer: TimerHandle | null = null;
+  private pauseKey = '';
+  private stateTimer: TimerHandle | null = null;
+  private readonly startedAt: EpochSeconds;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
     this.dataDir = options.config.dataDir;
     this.newRunId = options.newRunId ?? randomUUID;
     this.host = options.hostname ?? hostname();
+    this.startedAt = options.clock.now();
     this.events = new TypedEmitter<DaemonEvents>((err) => options.log.error(`Event listener failed: ${errorMessage(err)}`));
     this.done = new Promise((resolve) => (this.resolveStopped = resolve));
     this.core = new SchedulerCore({
@@ -144,8 +161,14 @@ export class Daemon {
     const now = this.options.clock.now();
     this.applyConfig(this.config, now);
     await this.recover();
+    await this.readPauses();
+    await restoreStoredPending(this.options.store, this.core, now, this.log);
+    await this.catchUp([...this.config.jobs.keys()]);
+    await seedDependencies(this.options.store, this.core, this.log);
+    await this.storeNew(this.core.evaluateAfter(this.options.clock.now()));
     this.restoreKeptTriggers();
     this.watcher.start();
+    this.schedulePausePoll();
     this.log.info('Scheduler running');
     this.events.emit('ready', { pending: this.core.pendingCount, running: this.active.size });
     this.tick();
@@ -166,11 +189,18 @@ export class Daemon {
     if (next.dataDir !== this.dataDir) this.log.warning(`data_dir changed to ${next.dataDir}; it takes effect at the next start (still using ${this.dataDir})`);
     if (JSON.stringify(next.database) !== JSON.stringify(this.config.database)) this.log.warning('database changed; it takes effect at the next start');
     this.config = next;
-    this.applyConfig(next, this.options.clock.now());
+    const added = this.applyConfig(next, this.options.clock.now());
     this.log.info(`Configuration reloaded: ${next.jobs.size} job(s)`);
     this.events.emit('reloaded', { jobs: next.jobs.size });
     this.watcher.scan();
     this.tick();
+    // Jobs the reload added get their catch-up; new `after` lists may be satisfied already.
+    void (async () => {
+      await this.catchUp(added);
+      await seedDependencies(this.options.store, this.core, this.log);
+      await this.storeNew(this.core.evaluateAfter(this.options.clock.now()));
+      this.tick();
+    })().catch((err: unknown) => this.log.error(`After the reload: ${errorMessage(err)}`));
     return true;
   }
 
@@ -225,9 +255,121 @@ export class Daemon {
     return this.lastLook !== null && !this.stopping;
   }
 
+  private async catchUp(jobs: readonly string[]): Promise<void> {
+    const runs = await catchUpJobs(this.options.store, this.core, jobs, this.options.clock.now(), this.log);
+    for (const r of runs) this.events.emit('catchUp', { jobName: r.jobName, runId: r.runId, scheduleTime: r.scheduleTime });
+  }
+
+  /** Keeps new durable pending runs (not caused by a run's record) in the store. */
+  private async storeNew(runs: readonly PendingRun[]): Promise<void> {
+    if (runs.length === 0) return;
+    const now = this.options.clock.now();
+    const write = this.options.store.addPending(runs.map((r) => storedPending(r, now)));
+    for (const r of runs) {
+      this.causeRecorded.set(r.runId, write.catch(() => undefined));
+      this.log.child({ job: r.jobName, run: r.runId }).info(`Created ${r.triggerType} run, due ${formatLocalTime(r.scheduleTime)}`);
+    }
+    try {
+      await write;
+    } catch (err) {
+      this.log.error(`Cannot keep ${runs.length} dependency run(s) in the database (they run, but would not survive a crash): ${errorMessage(err)}`);
+    }
+  }
+
+  /**
+   * Pauses a job (or the whole scheduler with null): stored in the run store, so every reader
+   * and the next start see it. Scheduled fires are skipped while paused; other runs wait.
+   * @throws DsariError for an unknown job
+   */
+  async pause(job: string | null, by: string, reason: string | null): Promise<{ changed: boolean }> {
+    const name = job ?? PAUSE_ALL;
+    if (job !== null && !this.core.jobs.has(job)) throw new DsariError('E_UNKNOWN_JOB', `no job named ${JSON.stringify(job)}`);
+    const changed = await this.options.store.addPause({ jobName: name, pausedAt: this.options.clock.now(), pausedBy: by, reason });
+    await this.readPauses();
+    return { changed };
+  }
+
+  /** Resumes a job (or the whole scheduler with null). @throws DsariError for an unknown job */
+  async resume(job: string | null, by: string): Promise<{ changed: boolean }> {
+    if (job !== null && !this.core.jobs.has(job)) throw new DsariError('E_UNKNOWN_JOB', `no job named ${JSON.stringify(job)}`);
+    const changed = await this.options.store.removePause(job ?? PAUSE_ALL);
+    if (changed) this.log.child(job === null ? {} : { job }).debug(`Resume requested by ${by}`);
+    await this.readPauses();
+    return { changed };
+  }
+
+  /**
+   * Cancels a run: a pending one is dropped, a running one is ended (SIGTERM to its process
+   * group, SIGKILL after max_execution_grace) and recorded with `dsari_status: "cancelled"`.
+   */
+  async cancelRun(runId: string, by: string): Promise<'cancelled' | 'dropped' | 'ended' | 'unknown'> {
+    const active = this.active.get(runId);
+    if (active !== undefined) {
+      if (active.endedBy === undefined) {
+        active.endedBy = 'cancelled';
+        const grace = this.core.getRunning(runId)?.job.maxExecutionGrace ?? 60;
+        this.log.child({ job: active.jobName, run: runId }).info(`Cancelled by ${by}, sending SIGTERM to PID ${active.process?.pid ?? '?'}`);
+        active.process?.terminate(grace);
+      }
+      return 'cancelled';
+    }
+    const dropped = this.core.dropPending(runId, this.options.clock.now());
+    if (dropped !== undefined) {
+      this.log.child({ job: dropped.jobName, run: runId }).info(`Pending ${dropped.triggerType} run cancelled by ${by}`);
+      if (dropped.triggerFile !== undefined) rmSync(dropped.triggerFile, { force: true });
+      if (DURABLE_TRIGGER_TYPES.has(dropped.triggerType)) await this.options.store.removePending([runId]);
+      this.events.emit('runCancelled', { jobName: dropped.jobName, runId, pending: true });
+      this.tick();
+      return 'dropped';
+    }
+    return (await this.options.store.getRun(runId)) !== null ? 'ended' : 'unknown';
+  }
+
+  /** Reads the pause table and tells the core; logs what changed. */
+  private async readPauses(): Promise<void> {
+    let pauses: PauseRecord[];
+    try {
+      pauses = await this.options.store.listPauses();
+    } catch (err) {
+      this.log.debug(`Cannot read the pause table: ${errorMessage(err)}`);
+      return;
+    }
+    const key = JSON.stringify(pauses.map((p) => p.jobName).sort());
+    if (key === this.pauseKey) return;
+    const before = new Set<string>(JSON.parse(this.pauseKey || '[]') as string[]);
+    this.pauseKey = key;
+    this.core.setPauses(pauses);
+    const now = new Set(pauses.map((p) => p.jobName));
+    for (const p of pauses) {
+      if (before.has(p.jobName)) continue;
+      const what = p.jobName === PAUSE_ALL ? 'Scheduler paused (every job)' : 'Job paused';
+      this.log.child(p.jobName === PAUSE_ALL ? {} : { job: p.jobName }).info(`${what} by ${p.pausedBy}${p.reason ? `: ${p.reason}` : ''}`);
+      this.events.emit('paused', { jobName: p.jobName, by: p.pausedBy, reason: p.reason });
+    }
+    for (const name of before) {
+      if (now.has(name)) continue;
+      this.log.child(name === PAUSE_ALL ? {} : { job: name }).info(name === PAUSE_ALL ? 'Scheduler resumed' : 'Job resumed');
+      this.events.emit('resumed', { jobName: name });
+    }
+    this.tick();
+  }
+
+  private schedulePausePoll(): void {
+    if (this.stopping) return;
+    this.pauseTimer = this.options.clock.setTimer(() => {
+      this.pauseTimer = null;
+      void this.readPauses().finally(() => this.schedulePausePoll());
+    }, this.options.pausePollMs ?? PAUSE_POLL_MS);
+  }
+
   /** SIGUSR1: looks for trigger files now. */
   scanTriggers(): void {
     this.watcher.scan();
+  }
+
+  /** What the SIGQUIT status shows, as data (running, pending, groups, pauses, skipped fires). */
+  statusSnapshot(): SchedulerStatus {
+    return this.core.status();
   }
 
   /** SIGQUIT: logs each running run, group use and each pending run. */
@@ -247,6 +389,10 @@ export class Daemon {
     }
     this.stopping = true;
     this.clearTimer();
+    if (this.pauseTimer !== null) this.options.clock.clearTimer(this.pauseTimer);
+    this.pauseTimer = null;
+    if (this.stateTimer !== null) this.options.clock.clearTimer(this.stateTimer);
+    this.stateTimer = null;
     this.watcher.stop();
     for (const run of this.core.beginShutdown()) {
       if (run.triggerFile !== undefined) this.log.child({ job: run.jobName, run: run.runId }).info(`Triggered run not started; its trigger is kept for the next start (${run.triggerFile})`);
@@ -265,22 +411,37 @@ export class Daemon {
     return this.done;
   }
 
-  private applyConfig(config: Config, now: EpochSeconds): void {
+  /** Hands a configuration to the core; returns the jobs it added. */
+  private applyConfig(config: Config, now: EpochSeconds): readonly string[] {
     const out = this.core.reload(config, now);
     for (const e of out.scheduleErrors) this.log.child({ job: e.job }).warning(`Invalid schedule, no scheduled runs: ${e.error}`);
     for (const r of out.scheduled) this.log.child({ job: r.jobName, run: r.runId }).debug(`Next scheduled run: ${formatLocalTime(r.scheduleTime)} (${formatTimedelta(r.scheduleTime - now)})`);
+    const orphanedDurable: string[] = [];
     for (const r of out.orphaned) {
       if (r.triggerFile !== undefined) this.watcher.reject(r.jobName, r.triggerFile, r.triggerFile.endsWith('.yaml') ? 'yaml' : 'json', `job "${r.jobName}" was removed from the configuration before its run started`);
+      if (DURABLE_TRIGGER_TYPES.has(r.triggerType)) {
+        this.log.child({ job: r.jobName, run: r.runId }).warning(`Pending ${r.triggerType} run dropped: its job was removed from the configuration`);
+        orphanedDurable.push(r.runId);
+      }
     }
+    if (orphanedDurable.length > 0) void this.options.store.removePending(orphanedDurable).catch((err: unknown) => this.log.error(`Cannot remove dropped pending runs: ${errorMessage(err)}`));
+    return out.added;
   }
 
   private async recover(): Promise<void> {
     const rows = await this.options.store.listRunning();
     const result = recoverLeftovers(rows, { config: this.config, executor: this.options.executor, clock: this.options.clock, log: this.log });
     for (const row of rows) this.leftoverIds.add(row.runId);
-    for (const run of result.finished) {
-      this.events.emit('runFinished', { jobName: run.jobName, runId: run.runId, exitCode: run.exitCode, startTime: run.startTime, stopTime: run.stopTime, outcome: run.runData['dsari_status'] === 'lost' ? 'lost' : 'recovered' });
-      if (await this.recorder.finished(run)) this.events.emit('recorded', { jobName: run.jobName, runId: run.runId });
+    for (const found of result.finished) {
+      const lost = found.runData['dsari_status'] === 'lost';
+      const out = this.core.consequences(found, { exitCode: found.exitCode, stopTime: found.stopTime, timedOut: found.runData['dsari_timed_out'] === true, lost, endedBy: null }, this.options.clock.now());
+      const run = out.retry === null ? found : { ...found, runData: { ...found.runData, dsari_retry: { run_id: out.retry.runId, schedule_time: out.retry.scheduleTime, attempt: out.retry.triggerData['attempt'] } } };
+      this.events.emit('runFinished', { jobName: run.jobName, runId: run.runId, exitCode: run.exitCode, startTime: run.startTime, stopTime: run.stopTime, outcome: lost ? 'lost' : 'recovered' });
+      this.logFollowUps(run.jobName, run.runId, out.followUps);
+      const now = this.options.clock.now();
+      const recorded = this.recorder.finished(run, out.followUps.map((f) => storedPending(f, now)));
+      for (const f of out.followUps) this.causeRecorded.set(f.runId, recorded);
+      if (await recorded) this.events.emit('recorded', { jobName: run.jobName, runId: run.runId });
     }
     for (const a of result.adopted) {
       const { row } = a;
@@ -317,6 +478,11 @@ export class Daemon {
 
   private acceptTrigger(t: AcceptedTrigger, restored = false): void {
     const now = this.options.clock.now();
+    const refusal = restored ? null : this.core.triggerRefusal(t.jobName);
+    if (refusal !== null) {
+      this.watcher.reject(t.jobName, t.file, t.file.endsWith('.yaml') ? 'yaml' : 'json', `${refusal}: the trigger was not accepted`);
+      return;
+    }
     const out = this.core.addTrigger({ jobName: t.jobName, scheduleTime: t.scheduleTime, triggerData: t.triggerData, runId: t.runId, triggerFile: t.file }, now);
     const log = this.log.child({ job: t.jobName, run: t.runId });
     if (out === null) {
@@ -348,10 +514,54 @@ export class Daemon {
     if (this.stopping) return;
     const now = this.options.clock.now();
     this.checkClockJump(now);
-    for (const decision of this.core.takeStartable(now)) {
+    const decided = this.core.decide(now);
+    for (const decision of decided.start) {
       void this.launch(decision).catch((err: unknown) => this.launchFailed(decision, err));
     }
+    this.carryOut(decided);
     this.arm(now);
+  }
+
+  /** Writes the skipped-fire counts for readers, at most once a second (see state-file.ts). */
+  private saveStateSoon(): void {
+    if (this.stateTimer !== null) return;
+    this.stateTimer = this.options.clock.setTimer(() => {
+      this.stateTimer = null;
+      const skipped: Record<string, number> = {};
+      for (const s of this.core.status().skipped ?? []) skipped[s.job] = s.count;
+      try {
+        writeStateFile(this.dataDir, { pid: process.pid, started_at: this.startedAt, written_at: this.options.clock.now(), skipped_fires: skipped });
+      } catch (err) {
+        this.log.debug(`Cannot write ${STATE_FILE}: ${errorMessage(err)}`);
+      }
+    }, 1000);
+  }
+
+  /** The skip and replace decisions of one look at the clock. */
+  private carryOut(decided: Decisions): void {
+    if (decided.skipped.length > 0) this.saveStateSoon();
+    for (const s of decided.skipped) {
+      const why = s.reason === 'paused' ? 'the job is paused' : 'the job is still running (overlap: skip)';
+      this.log.child({ job: s.run.jobName, run: s.run.runId }).info(`Scheduled run for ${formatLocalTime(s.run.scheduleTime)} skipped: ${why}`);
+      this.events.emit('fireSkipped', { jobName: s.run.jobName, scheduleTime: s.run.scheduleTime, reason: s.reason });
+    }
+    for (const r of decided.replace) {
+      for (const id of r.runIds) {
+        const a = this.active.get(id);
+        if (a === undefined || a.endedBy !== undefined) continue;
+        a.endedBy = 'replaced';
+        this.log.child({ job: a.jobName, run: id }).info(`Replaced by ${r.run.runId} (overlap: replace), sending SIGTERM to PID ${a.process?.pid ?? '?'}`);
+        a.process?.terminate(r.grace);
+      }
+    }
+  }
+
+  private logFollowUps(jobName: string, runId: string, followUps: readonly PendingRun[]): void {
+    for (const f of followUps) {
+      const what = f.triggerType === 'retry' ? `Retry ${String(f.triggerData['attempt'])} of this run` : `${f.triggerType === 'after' ? 'After' : 'Upstream'} run ${f.runId} of job "${f.jobName}"`;
+      this.log.child({ job: jobName, run: runId }).info(`${what} created, due ${formatLocalTime(f.scheduleTime)}${f.triggerType === 'retry' ? ` (${f.runId})` : ''}`);
+      if (f.triggerType === 'retry') this.events.emit('retryScheduled', { jobName: f.jobName, runId: f.runId, retryOf: runId, attempt: Number(f.triggerData['attempt']), scheduleTime: f.scheduleTime });
+    }
   }
 
   private checkClockJump(now: EpochSeconds): void {
@@ -395,6 +605,7 @@ export class Daemon {
     if (d.scheduleError !== undefined) log.warning(`Cannot compute the next scheduled run: ${d.scheduleError}`);
     const runData: JsonObject = { hostname: this.host };
     if (d.concurrencyGroup !== null) runData['concurrency_group'] = d.concurrencyGroup;
+    if (run.catchup === true) runData['dsari_catchup'] = true;
     const entry: Active = { jobName: run.jobName, runId: run.runId, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, triggerData: run.triggerData, runData, process: null };
     this.active.set(run.runId, entry);
     const runDir = runDirOf(this.dataDir, run.jobName, run.runId);
@@ -430,6 +641,7 @@ export class Daemon {
       globalEnvironment: this.config.environment,
       concurrencyGroup: d.concurrencyGroup,
       previousRuns,
+      policyEnvironment: policyEnvironment(job, run.triggerType, run.triggerData),
     });
     entry.process = proc;
     if (proc.pid !== null) {
@@ -439,7 +651,13 @@ export class Daemon {
       log.info(`Running PID ${proc.pid}: ${formatCommand(proc.argv)}`);
       this.events.emit('runStarted', { jobName: run.jobName, runId: run.runId, pid: proc.pid, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, concurrencyGroup: d.concurrencyGroup });
       // Not awaited here: a database waiting for a lock must not hold up noticing the end.
-      entry.started = this.recorder.started({ jobName: run.jobName, runId: run.runId, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, triggerData: run.triggerData, runData: { ...runData } });
+      const record = { jobName: run.jobName, runId: run.runId, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, triggerData: run.triggerData, runData: { ...runData } };
+      if (DURABLE_TRIGGER_TYPES.has(run.triggerType)) {
+        // Its pending row is deleted with this write; the row must have been written first.
+        const cause = this.causeRecorded.get(run.runId) ?? Promise.resolve();
+        this.causeRecorded.delete(run.runId);
+        entry.started = cause.then(() => this.recorder.started(record, run.runId));
+      } else entry.started = this.recorder.started(record);
       if (this.stopping && this.config.shutdownKillRuns) proc.terminate(this.config.shutdownKillGrace);
     }
     if (run.triggerFile !== undefined) {
@@ -477,6 +695,7 @@ export class Daemon {
       result = 'lost';
     }
     if (outcome.timedOut) runData['dsari_timed_out'] = true;
+    if (entry.endedBy !== undefined && result === 'finished') runData['dsari_status'] = entry.endedBy;
     if (pending === undefined) {
       const rd = this.options.executor.readReturnData(runDir);
       if (rd.data !== undefined) runData['return_data'] = rd.data;
@@ -485,7 +704,13 @@ export class Daemon {
     const stopTime = Math.max(outcome.stopTime, entry.startTime);
     log.info(`Finished with status ${outcome.exitCode} in ${formatTimedelta(stopTime - entry.startTime)}`);
     this.active.delete(entry.runId);
-    this.core.runEnded(entry.runId);
+    const policy = this.core.runFinished(entry.runId, { exitCode: outcome.exitCode, stopTime, timedOut: outcome.timedOut, lost: outcome.lostReason !== null, endedBy: entry.endedBy ?? null }, this.options.clock.now());
+    if (policy.retry !== null) runData['dsari_retry'] = { run_id: policy.retry.runId, schedule_time: policy.retry.scheduleTime, attempt: policy.retry.triggerData['attempt'] };
+    this.logFollowUps(entry.jobName, entry.runId, policy.followUps);
+    if (entry.endedBy === 'cancelled') this.events.emit('runCancelled', { jobName: entry.jobName, runId: entry.runId, pending: false });
+    let recordedNow: (v: unknown) => void = () => undefined;
+    const recorded = new Promise((resolve) => (recordedNow = resolve));
+    for (const f of policy.followUps) this.causeRecorded.set(f.runId, recorded);
     this.tick();
     this.events.emit('runFinished', { jobName: entry.jobName, runId: entry.runId, exitCode: outcome.exitCode, startTime: entry.startTime, stopTime, outcome: result });
     // Shutdown waits for this record (it is no longer in `active`): closing the store under a
@@ -494,9 +719,11 @@ export class Daemon {
     try {
       await entry.started;
       const record = { jobName: entry.jobName, runId: entry.runId, scheduleTime: entry.scheduleTime, startTime: entry.startTime, stopTime, exitCode: outcome.exitCode, triggerType: entry.triggerType, triggerData: entry.triggerData, runData };
-      if (await this.recorder.finished(record)) this.events.emit('recorded', { jobName: entry.jobName, runId: entry.runId });
+      const now = this.options.clock.now();
+      if (await this.recorder.finished(record, policy.followUps.map((f) => storedPending(f, now)))) this.events.emit('recorded', { jobName: entry.jobName, runId: entry.runId });
     } finally {
       this.recording--;
+      recordedNow(undefined);
     }
     if (pending?.triggerFile !== undefined) rmSync(pending.triggerFile, { force: true });
     await this.maybeStopped();

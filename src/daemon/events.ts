@@ -34,6 +34,14 @@ export interface DaemonEvents {
   reloaded: { jobs: number };
   reloadFailed: { error: string };
   shutdownStarted: { signal: string | null; running: number };
+  /** A scheduled fire dropped: `overlap: skip` while the job ran, or the job is paused. */
+  fireSkipped: { jobName: string; scheduleTime: EpochSeconds; reason: 'running' | 'paused' };
+  /** A catch-up run was created for a fire missed while no daemon ran. */
+  catchUp: { jobName: string; runId: string; scheduleTime: EpochSeconds };
+  retryScheduled: { jobName: string; runId: string; retryOf: string; attempt: number; scheduleTime: EpochSeconds };
+  paused: { jobName: string; by: string; reason: string | null };
+  resumed: { jobName: string };
+  runCancelled: { jobName: string; runId: string; pending: boolean };
   stopped: Record<string, never>;
 }
 

@@ -56,6 +56,7 @@ export class ProcessExecutor implements RunExecutor {
       globalEnvironment: spec.globalEnvironment,
       jobEnvironment: job.environment,
       triggerEnvironment: spec.triggerEnvironment,
+      ...(spec.policyEnvironment ? { policyEnvironment: spec.policyEnvironment } : {}),
       daemonPath: process.env['PATH'],
     });
     const argv = buildArgv({ jobName: job.name, runId: spec.runId, command: job.command, commandAppendRun: job.commandAppendRun });

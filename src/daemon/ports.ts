@@ -19,6 +19,8 @@ export interface LaunchSpec {
   readonly globalEnvironment: Readonly<Record<string, string>>;
   readonly concurrencyGroup: string | null;
   readonly previousRuns: PreviousRuns | null;
+  /** RETRY_*, UPSTREAM_* from the run policies (SPEC-BEYOND §12.3, §12.5); set last. */
+  readonly policyEnvironment?: Readonly<Record<string, string>>;
 }
 
 /** What the daemon needs to adopt a run a previous daemon started. */

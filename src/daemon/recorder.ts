@@ -8,10 +8,33 @@ import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { FinishedRun, RecordWrite, RunningRun, RunStore } from '../store/types.js';
+import type { FinishedRun, RecordWrite, RunningRun, RunStore, StoredPendingRun } from '../store/types.js';
 
-/** Finished runs not yet in the database, one JSON object per line. */
+/**
+ * Finished runs not yet in the database, one JSON object per line: the FinishedRun itself, or
+ * `{"run": …, "addPending": […]}` when its record adds pending runs (a retry, dependency runs).
+ */
 export const JOURNAL_FILE = 'unrecorded-runs.jsonl';
+
+/** A finished run waiting to be written, with the pending runs it adds in the same write. */
+interface UnrecordedRun {
+  readonly run: FinishedRun;
+  readonly addPending?: readonly StoredPendingRun[] | undefined;
+}
+
+/** A journal line: a bare FinishedRun (as older daemons wrote) or an {@link UnrecordedRun}. */
+function journalLine(u: UnrecordedRun): string {
+  return JSON.stringify(u.addPending !== undefined && u.addPending.length > 0 ? { run: u.run, addPending: u.addPending } : u.run);
+}
+
+function fromJournalLine(line: string): UnrecordedRun {
+  const v = JSON.parse(line) as { run?: unknown; runId?: unknown; addPending?: unknown };
+  if (typeof v !== 'object' || v === null) throw new Error('not a JSON object');
+  if (v.runId === undefined && typeof v.run === 'object' && v.run !== null) {
+    return { run: v.run as FinishedRun, addPending: Array.isArray(v.addPending) ? (v.addPending as StoredPendingRun[]) : undefined };
+  }
+  return { run: v as unknown as FinishedRun };
+}
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -29,7 +52,7 @@ interface QueuedWrite {
 }
 
 export class RunRecorder {
-  private readonly backlog: FinishedRun[] = [];
+  private readonly backlog: UnrecordedRun[] = [];
   private retryTimer: TimerHandle | null = null;
   private retryMs = RETRY_MIN_MS;
   private flushing: Promise<void> | null = null;
@@ -73,13 +96,16 @@ export class RunRecorder {
     return this.backlog.length;
   }
 
-  /** Records a run as running; a failure is logged (the finished record will still be written). */
-  async started(run: RunningRun): Promise<void> {
+  /**
+   * Records a run as running; a failure is logged (the finished record will still be written).
+   * With `consumesPending`, the stored pending run of that id is deleted in the same transaction.
+   */
+  async started(run: RunningRun, consumesPending?: string): Promise<void> {
     const log = this.log.child({ job: run.jobName, run: run.runId });
     await this.gate();
     const slow = this.slowWarning(log, 'the run as running');
     try {
-      await this.write({ kind: 'running', run });
+      await this.write({ kind: 'running', run, consumesPending });
       this.succeeded();
     } catch (err) {
       this.failed(log, `Cannot record the run as running: ${errorMessage(err)}`);
@@ -130,7 +156,9 @@ export class RunRecorder {
         }
         for (const q of batch) {
           try {
-            await (q.write.kind === 'running' ? this.store.insertRunning(q.write.run) : this.store.finishRun(q.write.run));
+            await (q.write.kind === 'running'
+              ? this.store.insertRunning(q.write.run, q.write.consumesPending)
+              : this.store.finishRun(q.write.run, q.write.addPending));
             q.resolve();
           } catch (err) {
             q.reject(err);
@@ -158,10 +186,14 @@ export class RunRecorder {
     this.slowWarned = false;
   }
 
-  /** Records a finished run; true when written now, false when kept for a retry. */
-  async finished(run: FinishedRun): Promise<boolean> {
-    if (this.backlog.length === 0 && (await this.tryWrite(run))) return true;
-    this.backlog.push(run);
+  /**
+   * Records a finished run, and the pending runs it adds (in the same transaction); true when
+   * written now, false when kept (with its pending runs) for a retry.
+   */
+  async finished(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<boolean> {
+    const u: UnrecordedRun = { run, addPending };
+    if (this.backlog.length === 0 && (await this.tryWrite(u))) return true;
+    this.backlog.push(u);
     this.log.child({ job: run.jobName, run: run.runId }).debug(`Cannot record the finished run yet; it is kept and retried (${this.backlog.length} waiting)`);
     this.armRetry();
     return false;
@@ -179,7 +211,7 @@ export class RunRecorder {
       await new Promise<void>((resolve) => this.clock.setTimer(resolve, Math.min(500, Math.max(0, deadlineMs - this.clock.monotonicMs()))));
     }
     if (this.backlog.length > 0) {
-      const lines = this.backlog.map((r) => `${JSON.stringify(r)}\n`).join('');
+      const lines = this.backlog.map((u) => `${journalLine(u)}\n`).join('');
       try {
         appendFileSync(this.journal, lines);
         this.log.error(`${this.backlog.length} finished run(s) could not be written to the database; kept in ${this.journal} for the next start`);
@@ -203,9 +235,9 @@ export class RunRecorder {
     let written = 0;
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
-      let run: FinishedRun;
+      let run: UnrecordedRun;
       try {
-        run = JSON.parse(line) as FinishedRun;
+        run = fromJournalLine(line);
       } catch (err) {
         this.log.error(`${this.journal}: skipping a line that is not JSON (${errorMessage(err)}): ${line.slice(0, 200)}`);
         continue;
@@ -223,12 +255,12 @@ export class RunRecorder {
     return written;
   }
 
-  private async tryWrite(run: FinishedRun): Promise<boolean> {
+  private async tryWrite({ run, addPending }: UnrecordedRun): Promise<boolean> {
     const log = this.log.child({ job: run.jobName, run: run.runId });
     await this.gate();
     const slow = this.slowWarning(log, 'the finished run');
     try {
-      await this.write({ kind: 'finished', run });
+      await this.write({ kind: 'finished', run, addPending });
       this.succeeded();
       return true;
     } catch (err) {
@@ -243,8 +275,9 @@ export class RunRecorder {
     if (this.flushing !== null) return this.flushing;
     this.flushing = (async () => {
       while (this.backlog.length > 0) {
-        const run = this.backlog[0] as FinishedRun;
-        if (!(await this.tryWrite(run))) return;
+        const head = this.backlog[0] as UnrecordedRun;
+        const { run } = head;
+        if (!(await this.tryWrite(head))) return;
         this.backlog.shift();
         this.log.child({ job: run.jobName, run: run.runId }).debug('Recorded the finished run after a retry');
       }

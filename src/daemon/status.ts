@@ -18,8 +18,13 @@ export function statusLines(status: SchedulerStatus, now: EpochSeconds): string[
   for (const g of status.groups) lines.push(`Concurrency group ${g.name}: ${g.used} out of ${g.max} in use`);
   for (const p of status.pending) {
     const delta = p.scheduleTime < now ? `-${formatTimedelta(now - p.scheduleTime)}` : formatTimedelta(p.scheduleTime - now);
-    const waiting = p.waiting ? ', waiting for a free slot' : '';
+    const waiting = p.paused === true ? ', waiting: paused' : p.waiting ? ', waiting for a free slot' : '';
     lines.push(`[${p.job} ${p.runId}] Next run (${p.triggerType}): ${formatLocalTime(p.scheduleTime)} (${delta})${waiting}`);
   }
+  for (const p of status.paused ?? []) {
+    const what = p.job === '*' ? 'Scheduler paused (every job)' : `[${p.job}] Paused`;
+    lines.push(`${what} since ${formatLocalTime(p.since)} by ${p.by}${p.reason ? `: ${p.reason}` : ''}`);
+  }
+  for (const s of status.skipped ?? []) lines.push(`[${s.job}] Scheduled fires skipped since start: ${s.count}`);
   return lines;
 }

@@ -6,8 +6,15 @@ import type { EpochSeconds } from '../clock.js';
 import type { JobConfig } from '../config/types.js';
 import type { JsonObject } from '../store/types.js';
 
-/** How a run came to be: `schedule` (its job's schedule) or `file` (a trigger file). */
-export type TriggerType = 'schedule' | 'file';
+/**
+ * How a run came to be: `schedule` (its job's schedule), `file` (a trigger file), `retry` (a
+ * failed run's retry, SPEC-BEYOND §12.3), `after` (fan-in) or `upstream` (on_success /
+ * on_failure chaining, §12.5).
+ */
+export type TriggerType = 'schedule' | 'file' | 'retry' | 'after' | 'upstream';
+
+/** Trigger types of runs kept in the store's pending table until they start. */
+export const DURABLE_TRIGGER_TYPES: ReadonlySet<string> = new Set(['retry', 'after', 'upstream']);
 
 /** A run that exists but has not started: due at `scheduleTime`. */
 export interface PendingRun {
@@ -26,6 +33,8 @@ export interface PendingRun {
   readonly seq: number;
   /** Where the accepted trigger is kept until the run starts (DATA_DIR/trigger/JOB/pending/…). */
   readonly triggerFile?: string | undefined;
+  /** A missed fire run at start (`catchup`, SPEC-BEYOND §12.1): recorded with `dsari_catchup`. */
+  readonly catchup?: boolean | undefined;
 }
 
 /** A run whose process is running (or is being started). */
@@ -44,6 +53,48 @@ export interface ActiveRun {
   pid: number | null;
   /** True for a run found running at start-up and adopted. */
   readonly adopted: boolean;
+}
+
+/** How a run ended, as far as the policies care (SPEC-BEYOND §12.3, §12.5). */
+export interface RunResult {
+  readonly exitCode: number;
+  readonly stopTime: EpochSeconds;
+  /** Ended by max_execution. */
+  readonly timedOut: boolean;
+  /** Recorded as lost (exit status unknown after a crash). */
+  readonly lost: boolean;
+  /** Ended on purpose: by a user (`cancelled`) or by `overlap: replace` (`replaced`). */
+  readonly endedBy: 'cancelled' | 'replaced' | null;
+}
+
+/** What a finished run caused: new pending runs to keep in the store with its record. */
+export interface FinishOutcome {
+  /** Its retry, `on_success` / `on_failure` runs and the `after` runs it completed. */
+  readonly followUps: readonly PendingRun[];
+  /** The retry among them, if one was scheduled. */
+  readonly retry: PendingRun | null;
+  /** True when this run failed and no retry follows (the end of a failed sequence). */
+  readonly finalFailure: boolean;
+}
+
+/** A scheduled fire dropped by `overlap: skip` or a pause. */
+export interface SkippedFire {
+  readonly run: PendingRun;
+  readonly reason: 'running' | 'paused';
+}
+
+/** `overlap: replace`: these running runs are to be ended so that `run` can start. */
+export interface ReplaceRequest {
+  readonly run: PendingRun;
+  readonly runIds: readonly string[];
+  readonly grace: number;
+}
+
+/** Everything the core decided at one look at the clock. */
+export interface Decisions {
+  readonly start: StartDecision[];
+  readonly skipped: SkippedFire[];
+  readonly replace: ReplaceRequest[];
 }
 
 /** The core's answer when runs may start: start `run` now, holding a slot of `concurrencyGroup`. */
@@ -73,6 +124,8 @@ export interface ReloadOutcome {
   readonly orphaned: readonly PendingRun[];
   /** Jobs whose schedule could not be computed, with the reason. */
   readonly scheduleErrors: ReadonlyArray<{ job: string; error: string }>;
+  /** Jobs new in this configuration (for their catch-up). */
+  readonly added: readonly string[];
 }
 
 /** A snapshot for the SIGQUIT status dump. */
@@ -85,5 +138,9 @@ export interface SchedulerStatus {
     concurrencyGroup: string | null;
   }>;
   readonly groups: ReadonlyArray<{ name: string; used: number; max: number }>;
-  readonly pending: ReadonlyArray<{ job: string; runId: string; triggerType: string; scheduleTime: EpochSeconds; waiting: boolean }>;
+  readonly pending: ReadonlyArray<{ job: string; runId: string; triggerType: string; scheduleTime: EpochSeconds; waiting: boolean; paused?: boolean }>;
+  /** Paused jobs (`*`: the whole scheduler), with who and why. */
+  readonly paused?: ReadonlyArray<{ job: string; since: EpochSeconds; by: string; reason: string | null }>;
+  /** Scheduled fires skipped per job since the daemon started (overlap: skip, pauses). */
+  readonly skipped?: ReadonlyArray<{ job: string; count: number }>;
 }

@@ -131,7 +131,7 @@ export function buildRunEnvironment(input: RunEnvironmentInput): Record<string, 
     env['EXECUTOR_NUMBER'] = '0';
     env['WORKSPACE'] = runDir;
   }
-  for (const layer of [input.globalEnvironment, input.jobEnvironment, input.triggerEnvironment]) {
+  for (const layer of [input.globalEnvironment, input.jobEnvironment, input.triggerEnvironment, input.policyEnvironment]) {
     if (!layer) continue;
     for (const [key, value] of Object.entries(layer)) env[key] = String(value);
   }

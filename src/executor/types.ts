@@ -68,6 +68,8 @@ export interface RunEnvironmentInput {
   readonly jobEnvironment?: Readonly<Record<string, string>>;
   /** The trigger file's `environment` (already validated; see {@link identityViolations}). */
   readonly triggerEnvironment?: Readonly<Record<string, string>>;
+  /** Variables the run policies define (RETRY_*, UPSTREAM_*): set after every layer above. */
+  readonly policyEnvironment?: Readonly<Record<string, string>>;
   /**
    * The daemon's PATH. Pass `process.env['PATH']`; undefined → `/usr/bin:/bin`.
    * Injected so that nothing else of the daemon's environment can leak in.

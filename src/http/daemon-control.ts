@@ -4,8 +4,7 @@
  */
 import type { Daemon } from '../daemon/daemon.js';
 import type { Clock } from '../clock.js';
-import { DsariError } from '../errors.js';
-import type { RunStore } from '../store/types.js';
+import { PAUSE_ALL, type RunStore } from '../store/types.js';
 import type { CancelOutcome, DaemonControl, PauseInfo } from './control-port.js';
 
 export function controlOf(daemon: Daemon, store: RunStore, clock: Clock): DaemonControl {
@@ -31,15 +30,10 @@ export function controlOf(daemon: Daemon, store: RunStore, clock: Clock): Daemon
         off();
       }
     },
-    pause: async () => {
-      throw new DsariError('E_NOT_IMPLEMENTED', 'pausing is not available in this build');
-    },
-    resume: async () => {
-      throw new DsariError('E_NOT_IMPLEMENTED', 'resuming is not available in this build');
-    },
-    pauses: async (): Promise<PauseInfo[]> => [],
-    cancelRun: async (): Promise<CancelOutcome> => {
-      throw new DsariError('E_NOT_IMPLEMENTED', 'cancelling is not available in this build');
-    },
+    pause: (job, by, reason) => daemon.pause(job, by, reason),
+    resume: (job, by) => daemon.resume(job, by),
+    pauses: async (): Promise<PauseInfo[]> =>
+      (await store.listPauses()).map((p) => ({ job: p.jobName === PAUSE_ALL ? null : p.jobName, by: p.pausedBy, reason: p.reason, since: p.pausedAt })),
+    cancelRun: (runId, by): Promise<CancelOutcome> => daemon.cancelRun(runId, by),
   };
 }

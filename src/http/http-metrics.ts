@@ -37,6 +37,9 @@ export class HttpMetrics {
   private triggersAccepted = 0;
   private readonly triggersRejected = new Map<string, number>();
   private runsStarted = 0;
+  private readonly firesSkipped = new Map<string, number>();
+  private retries = 0;
+  private readonly cancelled = new Map<string, number>();
   private readonly runsFinished = new Map<string, number>();
   private readonly requests = new Map<string, { method: string; route: string; status: string; n: number }>();
   private readonly off: Array<() => void> = [];
@@ -54,6 +57,9 @@ export class HttpMetrics {
       events.on('runFinished', (e) => this.runsFinished.set(e.outcome, (this.runsFinished.get(e.outcome) ?? 0) + 1)),
       events.on('triggerAccepted', () => this.triggersAccepted++),
       events.on('triggerRejected', () => this.triggerRejected('file')),
+      events.on('fireSkipped', (e) => this.firesSkipped.set(e.reason, (this.firesSkipped.get(e.reason) ?? 0) + 1)),
+      events.on('retryScheduled', () => this.retries++),
+      events.on('runCancelled', (e) => this.cancelled.set(e.pending ? 'pending' : 'running', (this.cancelled.get(e.pending ? 'pending' : 'running') ?? 0) + 1)),
     );
   }
 
@@ -99,6 +105,9 @@ export class HttpMetrics {
     family('dsari_daemon_runs_finished_total', 'counter', 'Runs ended since the daemon started, by outcome', [...this.runsFinished.entries()].sort().map(([o, n]) => `dsari_daemon_runs_finished_total${labels({ outcome: o })} ${n}`));
     family('dsari_daemon_triggers_accepted_total', 'counter', 'Triggers accepted (files and HTTP) since the daemon started', [`dsari_daemon_triggers_accepted_total ${this.triggersAccepted}`]);
     family('dsari_daemon_triggers_rejected_total', 'counter', 'Triggers refused since the daemon started, by source', [...this.triggersRejected.entries()].sort().map(([s, n]) => `dsari_daemon_triggers_rejected_total${labels({ source: s })} ${n}`));
+    family('dsari_daemon_fires_skipped_total', 'counter', 'Scheduled fires skipped since the daemon started, by reason (running: overlap skip; paused)', [...this.firesSkipped.entries()].sort().map(([r, n]) => `dsari_daemon_fires_skipped_total${labels({ reason: r })} ${n}`));
+    family('dsari_daemon_retries_scheduled_total', 'counter', 'Retries scheduled after failed runs since the daemon started', [`dsari_daemon_retries_scheduled_total ${this.retries}`]);
+    family('dsari_daemon_runs_cancelled_total', 'counter', 'Runs cancelled since the daemon started, by what they were (running or pending)', [...this.cancelled.entries()].sort().map(([w, n]) => `dsari_daemon_runs_cancelled_total${labels({ was: w })} ${n}`));
     family('dsari_http_requests_total', 'counter', 'HTTP requests answered, by method, route and status', [...this.requests.values()].sort((a, b) => (a.route + a.method + a.status < b.route + b.method + b.status ? -1 : 1)).map((r) => `dsari_http_requests_total${labels({ method: r.method, route: r.route, status: r.status })} ${r.n}`));
     family('dsari_http_event_streams', 'gauge', 'Server-sent event streams open now (output followers and live pages)', [`dsari_http_event_streams ${this.followers}`]);
     return out;

@@ -45,13 +45,22 @@ export class JobHistories {
   private loading: Promise<void> | null = null;
   private stopped = false;
   private readonly off: () => void;
+  private readonly cancelled = new Set<string>();
 
   constructor(
     private readonly store: RunStore,
     events: TypedEmitter<DaemonEvents>,
     private readonly log: Logger,
   ) {
-    this.off = events.on('runFinished', (e) => this.noteFinished(e));
+    const offFinished = events.on('runFinished', (e) => this.noteFinished(e));
+    // Told just before the run's runFinished: its last-run status is "cancelled", not "failed".
+    const offCancelled = events.on('runCancelled', (e) => {
+      if (!e.pending) this.cancelled.add(e.runId);
+    });
+    this.off = () => {
+      offFinished();
+      offCancelled();
+    };
   }
 
   /** Whether every configured job's history has been loaded. */
@@ -121,10 +130,11 @@ export class JobHistories {
   }
 
   private noteFinished(e: DaemonEvents['runFinished']): void {
+    const wasCancelled = this.cancelled.delete(e.runId);
     const h = this.byJob.get(e.jobName);
     // Not loaded yet: the loader reads it from the store (the record is written soon after).
     if (h === undefined) return;
-    const status = e.outcome === 'failed-to-start' ? 'failed_to_start' : e.outcome === 'lost' ? 'lost' : null;
+    const status = wasCancelled ? 'cancelled' : e.outcome === 'failed-to-start' ? 'failed_to_start' : e.outcome === 'lost' ? 'lost' : null;
     h.lastRun = { runId: e.runId, exitCode: e.exitCode, startTime: e.startTime, stopTime: e.stopTime, status };
     if (e.exitCode === 0) h.lastSuccess = e.stopTime;
     else h.lastFailure = e.stopTime;

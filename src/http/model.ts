@@ -151,8 +151,10 @@ export function runJson(r: RunRecord) {
     run_data: rd,
     node: str(rd['hostname']),
     concurrency_group: str(rd['concurrency_group']),
-    retry_of: str(rd['retry_of']),
-    retry_attempt: typeof rd['retry_attempt'] === 'number' ? rd['retry_attempt'] : null,
+    retry_of: str(r.triggerData['retry_of']),
+    retry_attempt: typeof r.triggerData['attempt'] === 'number' ? r.triggerData['attempt'] : null,
+    previous_attempt: str(r.triggerData['previous_run']),
+    retried_by: typeof rd['dsari_retry'] === 'object' && rd['dsari_retry'] !== null ? str((rd['dsari_retry'] as Record<string, unknown>)['run_id']) : null,
   };
 }
 

@@ -160,6 +160,9 @@ export function systemRoutes(routes: Routes, ctx: HttpContext): void {
         ev.on('runFinished', (e) => send('run_finished', { job_name: e.jobName, run_id: e.runId, exit_code: e.exitCode })),
         ev.on('triggerAccepted', (e) => send('trigger_accepted', { job_name: e.jobName, run_id: e.runId })),
         ev.on('reloaded', (e) => send('reloaded', e)),
+        ev.on('paused', (e) => send('paused', { job_name: e.jobName, by: e.by })),
+        ev.on('resumed', (e) => send('resumed', { job_name: e.jobName })),
+        ev.on('runCancelled', (e) => send('run_cancelled', { job_name: e.jobName, run_id: e.runId })),
       ];
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
       raw.on('close', () => {

@@ -164,8 +164,10 @@ export const RunSchema: JsonSchema = {
     run_data: { type: 'object', additionalProperties: true },
     node: nullableStr,
     concurrency_group: nullableStr,
-    retry_of: nullableStr,
-    retry_attempt: { type: ['integer', 'null'] },
+    retry_of: { ...nullableStr, description: 'a retry: the first run of its sequence' },
+    retry_attempt: { type: ['integer', 'null'], description: 'a retry: its attempt number' },
+    previous_attempt: { ...nullableStr, description: 'a retry: the run it retries' },
+    retried_by: { ...nullableStr, description: 'a failed run: the retry it scheduled' },
   },
 };
 

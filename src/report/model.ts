@@ -4,6 +4,7 @@
  * written for it keep working; the extra fields (`duration`, `failed`, `url`, …) serve the
  * built-in templates.
  */
+import { policyLabel, policyLinks } from './policy-label.js';
 import type { JobConfig } from '../config/types.js';
 import type { FinishedRun, JobSummary, JsonObject, RunRecord } from '../store/types.js';
 import { ansiToHtml } from './ansi.js';
@@ -60,6 +61,8 @@ export interface RunView {
   readonly display_trigger_type: string;
   /** The trigger's `description`, as text ('' when none). */
   readonly description: string;
+  /** Runs a policy links this one to (retry chain, upstream runs), as [label, url from the run page]; absent when none. */
+  readonly policy_links?: ReadonlyArray<{ readonly label: string; readonly url: string; readonly id: string }>;
   /** The trigger's `environment` as sorted [key, value] text pairs. */
   readonly trigger_environment: ReadonlyArray<readonly [string, string]>;
   /** Relative URL of the run page from the report root. */
@@ -136,6 +139,12 @@ export function runView(run: RunRecord | FinishedRun, job: JobView): RunView {
   const durationSeconds = run.stopTime === null ? null : run.stopTime - run.startTime;
   const exitCode = run.exitCode ?? null;
   const env = triggerData['environment'];
+  const links = policyLinks(run.triggerType, triggerData, runData).map((l) => ({
+    label: l.label,
+    id: l.runId,
+    url: l.job === undefined || l.job === job.name ? `../${urlSegment(l.runId)}/` : `../../${urlSegment(l.job)}/${urlSegment(l.runId)}/`,
+  }));
+  const label = policyLabel(run.triggerType, triggerData, runData);
   const envPairs = isObject(env)
     ? Object.keys(env).sort().map((k) => [k, text(env[k])] as const)
     : [];
@@ -156,8 +165,9 @@ export function runView(run: RunRecord | FinishedRun, job: JobView): RunView {
     duration_seconds: durationSeconds,
     failed: exitCode !== null && exitCode !== 0,
     running: run.stopTime === null,
-    display_trigger_type: displayTriggerType(run.triggerType, triggerData),
+    display_trigger_type: label ?? displayTriggerType(run.triggerType, triggerData),
     description: text(triggerData['description']),
+    ...(links.length > 0 ? { policy_links: links } : {}),
     trigger_environment: envPairs,
     url: `${job.url}${urlSegment(run.runId)}/`,
     output: null,

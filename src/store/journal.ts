@@ -10,11 +10,14 @@ import { appendFileSync, closeSync, existsSync, fdatasyncSync, ftruncateSync, op
 import { StoreError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StoreUnavailableError, type ServerStore } from './network.js';
+import type { EpochSeconds } from '../clock.js';
 import type {
   FinishedRun,
   JobSummary,
   JsonObject,
+  PauseRecord,
   PreviousRuns,
+  StoredPendingRun,
   RunQuery,
   RunRecord,
   RunStore,
@@ -22,9 +25,23 @@ import type {
 } from './types.js';
 
 export type JournalEntry =
-  | { op: 'insertRunning'; run: RunningRun }
+  | { op: 'insertRunning'; run: RunningRun; consumesPending?: string | undefined }
   | { op: 'updateRunningData'; runId: string; runData: JsonObject }
-  | { op: 'finishRun'; run: FinishedRun };
+  | { op: 'finishRun'; run: FinishedRun; addPending?: readonly StoredPendingRun[] | undefined }
+  | { op: 'addPause'; pause: PauseRecord }
+  | { op: 'removePause'; jobName: string }
+  | { op: 'addPending'; runs: readonly StoredPendingRun[] }
+  | { op: 'removePending'; runIds: readonly string[] };
+
+const OPS: ReadonlySet<string> = new Set<JournalEntry['op']>([
+  'insertRunning',
+  'updateRunningData',
+  'finishRun',
+  'addPause',
+  'removePause',
+  'addPending',
+  'removePending',
+]);
 
 export interface JournaledStoreOptions {
   log: Logger;
@@ -109,34 +126,74 @@ export class JournaledStore implements RunStore {
     }
   }
 
-  insertRunning(run: RunningRun): Promise<void> {
-    return this.write({ op: 'insertRunning', run });
+  async insertRunning(run: RunningRun, consumesPending?: string): Promise<void> {
+    await this.write(consumesPending === undefined ? { op: 'insertRunning', run } : { op: 'insertRunning', run, consumesPending });
   }
 
-  updateRunningData(runId: string, runData: JsonObject): Promise<void> {
-    return this.write({ op: 'updateRunningData', runId, runData });
+  async updateRunningData(runId: string, runData: JsonObject): Promise<void> {
+    await this.write({ op: 'updateRunningData', runId, runData });
   }
 
-  finishRun(run: FinishedRun): Promise<void> {
-    return this.write({ op: 'finishRun', run });
+  async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
+    await this.write(addPending === undefined || addPending.length === 0 ? { op: 'finishRun', run } : { op: 'finishRun', run, addPending });
   }
 
-  private apply(e: JournalEntry): Promise<void> {
+  /**
+   * Journaled like the run records: while the server is down the pause is kept and written
+   * later, and true is returned (whether the job was paused already is not known then).
+   */
+  async addPause(pause: PauseRecord): Promise<boolean> {
+    return (await this.write({ op: 'addPause', pause })) ?? true;
+  }
+
+  /** As {@link JournaledStore.addPause}: true while the server is down. */
+  async removePause(jobName: string): Promise<boolean> {
+    return (await this.write({ op: 'removePause', jobName })) ?? true;
+  }
+
+  async addPending(runs: readonly StoredPendingRun[]): Promise<void> {
+    if (runs.length > 0) await this.write({ op: 'addPending', runs });
+  }
+
+  async removePending(runIds: readonly string[]): Promise<void> {
+    if (runIds.length > 0) await this.write({ op: 'removePending', runIds });
+  }
+
+  /** Creates missing tables and indexes (see ServerStore.upgradeSchema); not journaled. */
+  upgradeSchema(): Promise<string[]> {
+    return this.inner.upgradeSchema();
+  }
+
+  /** Applies one entry; the pause writes give their answer (already paused / not paused). */
+  private async apply(e: JournalEntry): Promise<boolean | undefined> {
     switch (e.op) {
       case 'insertRunning':
-        return this.inner.insertRunning(e.run);
+        await this.inner.insertRunning(e.run, e.consumesPending);
+        return undefined;
       case 'updateRunningData':
-        return this.inner.updateRunningData(e.runId, e.runData);
+        await this.inner.updateRunningData(e.runId, e.runData);
+        return undefined;
       case 'finishRun':
-        return this.inner.finishRun(e.run);
+        await this.inner.finishRun(e.run, e.addPending);
+        return undefined;
+      case 'addPause':
+        return this.inner.addPause(e.pause);
+      case 'removePause':
+        return this.inner.removePause(e.jobName);
+      case 'addPending':
+        await this.inner.addPending(e.runs);
+        return undefined;
+      case 'removePending':
+        await this.inner.removePending(e.runIds);
+        return undefined;
     }
   }
 
-  private async write(e: JournalEntry): Promise<void> {
+  /** Applies `e` now, or journals it while the server is down (the result is then undefined). */
+  private async write(e: JournalEntry): Promise<boolean | undefined> {
     if (this.queue.length === 0) {
       try {
-        await this.apply(e);
-        return;
+        return await this.apply(e);
       } catch (err) {
         if (!(err instanceof StoreUnavailableError)) throw err;
         this.noteDown(err);
@@ -144,6 +201,7 @@ export class JournaledStore implements RunStore {
     }
     this.enqueue(e);
     this.scheduleReplay();
+    return undefined;
   }
 
   private enqueue(e: JournalEntry): void {
@@ -174,7 +232,7 @@ export class JournaledStore implements RunStore {
       if (line.trim() === '') continue;
       try {
         const e = JSON.parse(line) as JournalEntry;
-        if (e.op !== 'insertRunning' && e.op !== 'updateRunningData' && e.op !== 'finishRun') throw new Error(`unknown op`);
+        if (!OPS.has(e.op)) throw new Error(`unknown op`);
         this.queue.push(e);
         n++;
       } catch (err) {
@@ -306,6 +364,15 @@ export class JournaledStore implements RunStore {
   }
   latencies(jobName: string): Promise<number[]> {
     return this.read(() => this.inner.latencies(jobName));
+  }
+  listPauses(): Promise<PauseRecord[]> {
+    return this.read(() => this.inner.listPauses());
+  }
+  listPending(): Promise<StoredPendingRun[]> {
+    return this.read(() => this.inner.listPending());
+  }
+  lastScheduledFires(): Promise<Map<string, EpochSeconds>> {
+    return this.read(() => this.inner.lastScheduledFires());
   }
   iterateFinished(pageSize?: number): AsyncIterable<FinishedRun[]> {
     return this.inner.iterateFinished(pageSize);

@@ -5,7 +5,9 @@
  */
 import type mysql from 'mysql2/promise';
 import type { MysqlConnection } from '../config/types.js';
+import { StoreError } from '../errors.js';
 import { INDEXES } from './sql.js';
+import { MYSQL_POLICY_TABLES, PAUSES_TABLE, PENDING_TABLE, POLICY_INDEXES } from './policy-sql.js';
 import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
 import { describeMysql, scrubSecrets } from './redact.js';
 
@@ -135,26 +137,13 @@ export function mysqlBackend(connection: MysqlConnection): ServerBackend {
       }
       return conn;
     },
-    async createSchema(conn) {
-      await conn.query(MYSQL_RUNS_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
-      await conn.query(MYSQL_RUNS_RUNNING_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
-      const existing = new Set(
-        (
-          await conn.query(
-            "SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name IN ('runs', 'runs_running')",
-          )
-        ).map((r) => String(r['name'] ?? r['NAME'] ?? r['INDEX_NAME'])),
-      );
-      for (const ix of INDEXES) {
-        if (existing.has(ix.name)) continue;
-        try {
-          await conn.query(`CREATE INDEX ${ix.name} ON ${ix.table} (${ix.columns})`);
-        } catch (err) {
-          // another process created it meanwhile (ER_DUP_KEYNAME)
-          if ((err as { code?: unknown }).code !== 'ER_DUP_KEYNAME') throw err;
-        }
-      }
-    },
+    createSchema: createMysqlSchema,
+    insertPauseSql: `INSERT INTO ${PAUSES_TABLE} (job_name, paused_at, paused_by, reason) VALUES (?, ?, ?, ?)
+      ON DUPLICATE KEY UPDATE job_name = ${PAUSES_TABLE}.job_name`,
+    insertPendingSql: `INSERT INTO ${PENDING_TABLE} (run_id, job_name, schedule_time, trigger_type, trigger_data, created_at)
+      SELECT ?, ?, ?, ?, ?, ? FROM DUAL
+      WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?) AND NOT EXISTS (SELECT 1 FROM runs_running WHERE run_id = ?)
+      ON DUPLICATE KEY UPDATE run_id = ${PENDING_TABLE}.run_id`,
     insertRunningSql: `INSERT INTO runs_running (job_name, run_id, schedule_time, start_time, trigger_type, trigger_data, run_data)
       SELECT ?, ?, ?, ?, ?, ?, ? FROM DUAL
       WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)
@@ -166,6 +155,58 @@ export function mysqlBackend(connection: MysqlConnection): ServerBackend {
     isConnectionError: isMysqlConnectionError,
     scrub: (message) => scrubSecrets(message, [connection.passwd, typeof connection['password'] === 'string' ? connection['password'] : undefined]),
   };
+}
+
+/**
+ * The named lock held while tables and indexes are created, so that processes starting together
+ * on a new database take turns. GET_LOCK names are server-wide: the database's name is part of
+ * it (cut to MySQL's 64 characters).
+ */
+const MYSQL_SCHEMA_LOCK = "LEFT(CONCAT('dsari_schema.', DATABASE()), 64)";
+/** Seconds to wait for another process's schema step (creating indexes on a big table is slow). */
+export const MYSQL_SCHEMA_LOCK_WAIT_S = 600;
+
+/** Creates what is missing, under the schema lock; see ServerBackend.createSchema. */
+async function createMysqlSchema(conn: ServerConnection): Promise<string[]> {
+  const got = (await conn.query(`SELECT GET_LOCK(${MYSQL_SCHEMA_LOCK}, ?) AS got`, [MYSQL_SCHEMA_LOCK_WAIT_S]))[0]?.['got'];
+  if (Number(got) !== 1) {
+    throw new StoreError(`waited ${MYSQL_SCHEMA_LOCK_WAIT_S} s for another process creating the tables (lock ${MYSQL_SCHEMA_LOCK} not granted)`);
+  }
+  try {
+    const tables = new Set(
+      (await conn.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()')).map((r) =>
+        String(r['name'] ?? r['NAME'] ?? r['TABLE_NAME']),
+      ),
+    );
+    const indexes = new Set(
+      (await conn.query('SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE()')).map((r) =>
+        String(r['name'] ?? r['NAME'] ?? r['INDEX_NAME']),
+      ),
+    );
+    const created: string[] = [];
+    const table = async (name: string, ddl: string): Promise<void> => {
+      if (tables.has(name)) return;
+      await conn.query(ddl);
+      created.push(`table ${name}`);
+    };
+    await table('runs', MYSQL_RUNS_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+    await table('runs_running', MYSQL_RUNS_RUNNING_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+    for (const t of MYSQL_POLICY_TABLES) await table(t.name, t.ddl);
+    for (const ix of [...INDEXES, ...POLICY_INDEXES]) {
+      if (indexes.has(ix.name)) continue;
+      try {
+        await conn.query(`CREATE INDEX ${ix.name} ON ${ix.table} (${ix.columns})`);
+        created.push(`index ${ix.name}`);
+      } catch (err) {
+        // a process without the lock (an older dsari) created it meanwhile (ER_DUP_KEYNAME)
+        if ((err as { code?: unknown }).code !== 'ER_DUP_KEYNAME') throw err;
+      }
+    }
+    return created;
+  } finally {
+    // a connection that broke meanwhile released the lock with its session
+    if (!conn.broken) await conn.query(`SELECT RELEASE_LOCK(${MYSQL_SCHEMA_LOCK})`);
+  }
 }
 
 /** A MySQL run store (not journaled; see createStore). */

@@ -35,11 +35,26 @@ import {
   type SqlDialect,
   type SummaryRow,
 } from './sql.js';
+import {
+  DELETE_PAUSE_SQL,
+  deletePendingSql,
+  isMissingTableError,
+  lastScheduledSql,
+  LIST_PAUSES_SQL,
+  LIST_PENDING_SQL,
+  mergeLastFires,
+  pauseFromRow,
+  pauseParams,
+  pendingFromRow,
+  pendingParams,
+} from './policy-sql.js';
 import type {
   FinishedRun,
   JobSummary,
   JsonObject,
+  PauseRecord,
   PreviousRuns,
+  StoredPendingRun,
   RecordWrite,
   RunQuery,
   RunRecord,
@@ -66,8 +81,16 @@ export interface ServerBackend {
   readonly target: string;
   readonly dialect: SqlDialect;
   connect(): Promise<ServerConnection>;
-  /** Creates missing tables (the original's DDL) and our indexes. */
-  createSchema(conn: ServerConnection): Promise<void>;
+  /**
+   * Creates missing tables (the original's DDL, then ours) and our indexes, holding the
+   * server's schema lock meanwhile (several processes may start at once), and returns what it
+   * created ("table dsari_pauses", "index …").
+   */
+  createSchema(conn: ServerConnection): Promise<string[]>;
+  /** Insert a pause unless that job is paused already (0 rows then). Params: pauseParams. */
+  readonly insertPauseSql: string;
+  /** Insert a pending run unless its id is pending, running or finished. Params: pendingParams. */
+  readonly insertPendingSql: string;
   /** Insert into runs_running unless the id is in either table. Params: 7 columns + run id. */
   readonly insertRunningSql: string;
   /** Insert `rows` rows into runs, doing nothing for a run id already there. Params: 9 columns each. */
@@ -107,6 +130,8 @@ export class ServerStore implements RunStore {
   private conn: ServerConnection | null = null;
   private connecting: Promise<ServerConnection> | null = null;
   private schemaReady = false;
+  /** What the first connection's schema step created (see upgradeSchema). */
+  private schemaCreated: string[] = [];
   private closed = false;
   /** Serialises transactions on the one connection. */
   private txChain: Promise<unknown> = Promise.resolve();
@@ -156,7 +181,7 @@ export class ServerStore implements RunStore {
       }
       try {
         if (!this.schemaReady) {
-          await this.backend.createSchema(c);
+          this.schemaCreated = await this.backend.createSchema(c);
           this.schemaReady = true;
         }
       } catch (err) {
@@ -228,10 +253,41 @@ export class ServerStore implements RunStore {
     return this.backend.dialect.encodeTime(t);
   }
 
-  async insertRunning(run: RunningRun): Promise<void> {
-    await this.transaction('recording a started run', (c) =>
-      c.query(this.backend.insertRunningSql, this.runningParams(run)),
-    );
+  /**
+   * Creates missing tables and indexes under the schema lock (connecting first if needed) and
+   * returns what it created: `dsari migrate` in place.
+   */
+  async upgradeSchema(): Promise<string[]> {
+    if (!this.schemaReady) {
+      await this.connection();
+      return [...this.schemaCreated];
+    }
+    const run = async (): Promise<string[]> => {
+      const c = await this.connection();
+      try {
+        return await this.backend.createSchema(c);
+      } catch (err) {
+        throw this.wrap('creating tables', err);
+      }
+    };
+    const p = this.txChain.then(run, run);
+    this.txChain = p.catch(() => undefined);
+    return p;
+  }
+
+  async insertRunning(run: RunningRun, consumesPending?: string): Promise<void> {
+    await this.transaction('recording a started run', async (c) => {
+      await c.query(this.backend.insertRunningSql, this.runningParams(run));
+      await this.consumePending(c, consumesPending);
+    });
+  }
+
+  private async consumePending(c: ServerConnection, runId: string | undefined): Promise<void> {
+    if (runId !== undefined && UUID_RE.test(runId)) await c.query(deletePendingSql(1), [runId]);
+  }
+
+  private async insertPending(c: ServerConnection, runs: readonly StoredPendingRun[]): Promise<void> {
+    for (const p of runs) await c.query(this.backend.insertPendingSql, pendingParams(p, (t) => this.enc(t)));
   }
 
   async updateRunningData(runId: string, runData: JsonObject): Promise<void> {
@@ -240,8 +296,11 @@ export class ServerStore implements RunStore {
     );
   }
 
-  async finishRun(run: FinishedRun): Promise<void> {
-    await this.transaction('recording a finished run', (c) => this.insertFinished(c, [run]));
+  async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
+    await this.transaction('recording a finished run', async (c) => {
+      await this.insertFinished(c, [run]);
+      await this.insertPending(c, addPending ?? []);
+    });
   }
 
   /**
@@ -251,16 +310,24 @@ export class ServerStore implements RunStore {
   async recordBatch(writes: readonly RecordWrite[]): Promise<void> {
     await this.transaction(`recording ${writes.length} started or finished runs`, async (c) => {
       let ended: FinishedRun[] = [];
+      let caused: StoredPendingRun[] = [];
+      const flushEnded = async (): Promise<void> => {
+        if (ended.length > 0) await this.insertFinished(c, ended);
+        await this.insertPending(c, caused);
+        ended = [];
+        caused = [];
+      };
       for (const w of writes) {
         if (w.kind === 'finished') {
           ended.push(w.run);
+          caused.push(...(w.addPending ?? []));
           continue;
         }
-        if (ended.length > 0) await this.insertFinished(c, ended);
-        ended = [];
+        await flushEnded();
         await c.query(this.backend.insertRunningSql, this.runningParams(w.run));
+        await this.consumePending(c, w.consumesPending);
       }
-      if (ended.length > 0) await this.insertFinished(c, ended);
+      await flushEnded();
     });
   }
 
@@ -376,6 +443,50 @@ export class ServerStore implements RunStore {
   async latencies(jobName: string): Promise<number[]> {
     const rows = await this.query('reading latencies', differencesSql(this.backend.dialect, 'start_time', 'schedule_time'), [jobName]);
     return rows.map((r) => Number(r['v']));
+  }
+
+  /** Rows of one of our tables, or none when it does not exist (a database not upgraded). */
+  private async policyRows(what: string, sql: string): Promise<Record<string, unknown>[]> {
+    const c = await this.connection();
+    try {
+      return await c.query(sql);
+    } catch (err) {
+      if (isMissingTableError(err)) return [];
+      throw this.wrap(what, err);
+    }
+  }
+
+  async listPauses(): Promise<PauseRecord[]> {
+    return (await this.policyRows('listing pauses', LIST_PAUSES_SQL)).map((r) => pauseFromRow(r, (v) => this.backend.decodeTime(v)));
+  }
+
+  async addPause(pause: PauseRecord): Promise<boolean> {
+    return this.transaction('pausing a job', async (c) => (await c.execute(this.backend.insertPauseSql, pauseParams(pause, (t) => this.enc(t)))) > 0);
+  }
+
+  async removePause(jobName: string): Promise<boolean> {
+    return this.transaction('resuming a job', async (c) => (await c.execute(DELETE_PAUSE_SQL, [jobName])) > 0);
+  }
+
+  async listPending(): Promise<StoredPendingRun[]> {
+    return (await this.policyRows('listing pending runs', LIST_PENDING_SQL)).map((r) => pendingFromRow(r, (v) => this.backend.decodeTime(v)));
+  }
+
+  async addPending(runs: readonly StoredPendingRun[]): Promise<void> {
+    if (runs.length > 0) await this.transaction('storing pending runs', (c) => this.insertPending(c, runs));
+  }
+
+  async removePending(runIds: readonly string[]): Promise<void> {
+    const ids = runIds.filter((id) => UUID_RE.test(id));
+    if (ids.length > 0) await this.transaction('removing pending runs', (c) => c.query(deletePendingSql(ids.length), ids));
+  }
+
+  async lastScheduledFires(): Promise<Map<string, EpochSeconds>> {
+    const rows = [
+      ...(await this.query('reading the last scheduled fires', lastScheduledSql('runs'))),
+      ...(await this.query('reading the last scheduled fires', lastScheduledSql('runs_running'))),
+    ];
+    return mergeLastFires(rows, (v) => this.backend.decodeTime(v));
   }
 
   async *iterateFinished(pageSize = DEFAULT_PAGE_SIZE): AsyncIterable<FinishedRun[]> {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import type pg from 'pg';
 import { StoreError } from '../errors.js';
 import { INDEXES } from './sql.js';
+import { PAUSES_TABLE, PENDING_TABLE, PG_POLICY_TABLES, POLICY_INDEXES } from './policy-sql.js';
 import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
 import { redactDsn, scrubSecrets } from './redact.js';
 
@@ -183,20 +184,13 @@ export function postgresqlBackend(dsn: string): ServerBackend {
       }
       return conn;
     },
-    async createSchema(conn) {
-      const ignoreRace = async (sql: string): Promise<void> => {
-        try {
-          await conn.query(sql);
-        } catch (err) {
-          // another process created it at the same moment (42P07 duplicate table, 23505 on the catalog)
-          const code = String((err as { code?: unknown }).code ?? '');
-          if (code !== '42P07' && code !== '23505') throw err;
-        }
-      };
-      await ignoreRace(PG_RUNS_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
-      await ignoreRace(PG_RUNS_RUNNING_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
-      for (const ix of INDEXES) await ignoreRace(`CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns})`);
-    },
+    createSchema: createPgSchema,
+    insertPauseSql: `INSERT INTO ${PAUSES_TABLE} (job_name, paused_at, paused_by, reason) VALUES (?, ?::timestamp, ?, ?)
+      ON CONFLICT (job_name) DO NOTHING`,
+    insertPendingSql: `INSERT INTO ${PENDING_TABLE} (run_id, job_name, schedule_time, trigger_type, trigger_data, created_at)
+      SELECT ?::uuid, ?, ?::timestamp, ?, ?::json, ?::timestamp
+      WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?::uuid) AND NOT EXISTS (SELECT 1 FROM runs_running WHERE run_id = ?::uuid)
+      ON CONFLICT (run_id) DO NOTHING`,
     insertRunningSql: `INSERT INTO runs_running (job_name, run_id, schedule_time, start_time, trigger_type, trigger_data, run_data)
       SELECT ?, ?::uuid, ?::timestamp, ?::timestamp, ?, ?::json, ?::json
       WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?::uuid)
@@ -208,6 +202,52 @@ export function postgresqlBackend(dsn: string): ServerBackend {
     isConnectionError: isPgConnectionError,
     scrub: (message) => scrubSecrets(message, [secret]),
   };
+}
+
+/**
+ * The key of the session advisory lock held while tables and indexes are created: processes
+ * starting together on a new database take turns instead of racing on the catalog (`type "runs"
+ * already exists`). Advisory locks belong to one database, so other databases never wait.
+ */
+export const PG_SCHEMA_LOCK_SQL = "SELECT pg_advisory_lock(hashtext('dsari schema'))";
+const PG_SCHEMA_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('dsari schema'))";
+
+/** Creates what is missing, under the schema lock; see ServerBackend.createSchema. */
+async function createPgSchema(conn: ServerConnection): Promise<string[]> {
+  await conn.query(PG_SCHEMA_LOCK_SQL);
+  try {
+    // what exists in the schema CREATE uses (the first of search_path)
+    const present = new Set(
+      (
+        await conn.query(
+          "SELECT relname FROM pg_class WHERE relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND relkind IN ('r', 'p', 'i', 'I')",
+        )
+      ).map((r) => String(r['relname'])),
+    );
+    const created: string[] = [];
+    const create = async (kind: 'table' | 'index', name: string, sql: string): Promise<void> => {
+      if (present.has(name)) return;
+      try {
+        await conn.query(sql);
+        created.push(`${kind} ${name}`);
+      } catch (err) {
+        // a process without the lock (an older dsari) created it at the same moment:
+        // 42P07 duplicate table, 42710 duplicate object (its type), 23505 on the catalog
+        const code = String((err as { code?: unknown }).code ?? '');
+        if (code !== '42P07' && code !== '42710' && code !== '23505') throw err;
+      }
+    };
+    await create('table', 'runs', PG_RUNS_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+    await create('table', 'runs_running', PG_RUNS_RUNNING_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+    for (const t of PG_POLICY_TABLES) await create('table', t.name, t.ddl);
+    for (const ix of [...INDEXES, ...POLICY_INDEXES]) {
+      await create('index', ix.name, `CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns})`);
+    }
+    return created;
+  } finally {
+    // a connection that broke meanwhile released the lock with its session
+    if (!conn.broken) await conn.query(PG_SCHEMA_UNLOCK_SQL);
+  }
 }
 
 /** A PostgreSQL run store (not journaled; see createStore). */

@@ -31,6 +31,8 @@ export const INDEXES: readonly { name: string; table: string; columns: string }[
   // Covering index of the exporter's aggregates (jobSummaries, durations, latencies): they read
   // the index alone instead of every row (1M runs: summary 7 s → 0.5 s). Added by the info area.
   { name: 'dsari_runs_job_times', table: 'runs', columns: 'job_name, exit_code, stop_time, start_time, schedule_time' },
+  // the last scheduled fire of every job (catch-up, SPEC-BEYOND §12.1), from the index alone
+  { name: 'dsari_runs_sched_fires', table: 'runs', columns: 'trigger_type, job_name, schedule_time' },
 ];
 
 export interface Statement {

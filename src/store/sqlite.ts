@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import type { EpochSeconds } from '../clock.js';
 import { StoreError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
@@ -38,11 +39,30 @@ import {
   type SummaryRow,
   type SqlDialect,
 } from './sql.js';
+import {
+  DELETE_PAUSE_SQL,
+  deletePendingSql,
+  isMissingTableError,
+  lastScheduledSql,
+  LIST_PAUSES_SQL,
+  LIST_PENDING_SQL,
+  mergeLastFires,
+  PAUSES_TABLE,
+  pauseFromRow,
+  pauseParams,
+  PENDING_TABLE,
+  pendingFromRow,
+  pendingParams,
+  POLICY_INDEXES,
+  SQLITE_POLICY_TABLES,
+} from './policy-sql.js';
 import type {
   FinishedRun,
   JobSummary,
   JsonObject,
+  PauseRecord,
   PreviousRuns,
+  StoredPendingRun,
   RunQuery,
   RunRecord,
   RecordWrite,
@@ -71,6 +91,22 @@ export const SQLITE_RUNS_RUNNING_DDL = `CREATE TABLE runs_running (
   trigger_data text,
   run_data text
 )`;
+
+/** A pause, unless that job is already paused (params: pauseParams). */
+const SQLITE_INSERT_PAUSE_SQL = `INSERT INTO ${PAUSES_TABLE} (job_name, paused_at, paused_by, reason) VALUES (?, ?, ?, ?)
+  ON CONFLICT (job_name) DO NOTHING`;
+/** A pending run, unless its id is pending, running or finished already (params: pendingParams). */
+const SQLITE_INSERT_PENDING_SQL = `INSERT INTO ${PENDING_TABLE} (run_id, job_name, schedule_time, trigger_type, trigger_data, created_at)
+  SELECT ?, ?, ?, ?, ?, ?
+  WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?) AND NOT EXISTS (SELECT 1 FROM runs_running WHERE run_id = ?)
+  ON CONFLICT (run_id) DO NOTHING`;
+
+/** SQLite keeps times as epoch seconds (real). */
+function sqliteTime(value: unknown): EpochSeconds | null {
+  if (value === null || value === undefined) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
 
 const dialect: SqlDialect = {
   encodeTime: (t) => t,
@@ -108,6 +144,8 @@ export class SqliteStore implements RunStore {
   private db: Database.Database | null = null;
   private readonly lockWaitMs: number;
   private statements = new Map<string, Database.Statement>();
+  /** What open() created (see upgradeSchema). */
+  private schemaCreated: string[] = [];
 
   constructor(file: string, private readonly options: SqliteStoreOptions = {}) {
     this.file = resolve(file);
@@ -129,7 +167,7 @@ export class SqliteStore implements RunStore {
         // WAL: readers never block the writer. FULL: every commit is fsynced (durable).
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = FULL');
-        db.transaction(() => this.createSchema(db)).immediate();
+        this.schemaCreated = db.transaction(() => this.createSchema(db)).immediate();
       });
     } catch (err) {
       this.db = null;
@@ -138,21 +176,54 @@ export class SqliteStore implements RunStore {
     }
   }
 
-  private createSchema(db: Database.Database): void {
-    const has = (name: string): boolean =>
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-    if (!has('runs')) db.exec(SQLITE_RUNS_DDL);
-    if (!has('runs_running')) db.exec(SQLITE_RUNS_RUNNING_DDL);
-    for (const ix of INDEXES) db.exec(`CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns})`);
-    db.exec('CREATE INDEX IF NOT EXISTS dsari_runs_running_run_id ON runs_running (run_id)');
+  /**
+   * Creates what is missing (the original's tables, ours, our indexes) and says what it created.
+   * Runs inside an IMMEDIATE transaction: several processes opening one new file at once take
+   * turns (the schema lock of SQLite), and the second finds everything there.
+   */
+  private createSchema(db: Database.Database): string[] {
+    const names = (type: string): Set<string> =>
+      new Set(db.prepare('SELECT name FROM sqlite_master WHERE type = ?').pluck().all(type) as string[]);
+    const tables = names('table');
+    const indexes = names('index');
+    const created: string[] = [];
+    const table = (name: string, ddl: string): void => {
+      if (tables.has(name)) return;
+      db.exec(ddl);
+      created.push(`table ${name}`);
+    };
+    const index = (name: string, sql: string): void => {
+      if (indexes.has(name)) return;
+      db.exec(sql);
+      created.push(`index ${name}`);
+    };
+    table('runs', SQLITE_RUNS_DDL);
+    table('runs_running', SQLITE_RUNS_RUNNING_DDL);
+    for (const t of SQLITE_POLICY_TABLES) table(t.name, t.ddl);
+    for (const ix of [...INDEXES, ...POLICY_INDEXES]) index(ix.name, `CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns})`);
+    index('dsari_runs_running_run_id', 'CREATE INDEX IF NOT EXISTS dsari_runs_running_run_id ON runs_running (run_id)');
     try {
-      db.exec('CREATE UNIQUE INDEX IF NOT EXISTS dsari_runs_run_id ON runs (run_id)');
+      index('dsari_runs_run_id', 'CREATE UNIQUE INDEX IF NOT EXISTS dsari_runs_run_id ON runs (run_id)');
     } catch (err) {
       // A database with duplicate run ids (written by hand) gets a plain index; finishRun
       // still never adds a duplicate (it checks before inserting).
       this.options.log?.warning(`${this.file}: runs has duplicate run ids (${errorMessage(err)}); using a non-unique index`);
-      db.exec('CREATE INDEX IF NOT EXISTS dsari_runs_run_id_plain ON runs (run_id)');
+      index('dsari_runs_run_id_plain', 'CREATE INDEX IF NOT EXISTS dsari_runs_run_id_plain ON runs (run_id)');
     }
+    return created;
+  }
+
+  /**
+   * Creates missing tables and indexes (opening the database first if needed) under the schema
+   * lock, and returns what it created ("table dsari_pauses", "index …"): `dsari migrate` in place.
+   */
+  async upgradeSchema(): Promise<string[]> {
+    if (!this.db) {
+      await this.open();
+      return [...this.schemaCreated];
+    }
+    const db = this.db;
+    return this.retry('creating tables', () => db.transaction(() => this.createSchema(db)).immediate());
   }
 
   async close(): Promise<void> {
@@ -232,17 +303,36 @@ export class SqliteStore implements RunStore {
     return changes;
   }
 
-  async insertRunning(run: RunningRun): Promise<void> {
-    await this.retry('recording a started run', () => {
+  /** Inside a transaction: a pending run, unless its id is pending, running or finished. */
+  private addPendingNow(p: StoredPendingRun): void {
+    this.stmt(SQLITE_INSERT_PENDING_SQL).run(...pendingParams(p, (t) => t));
+  }
+
+  private consumePendingNow(runId: string | undefined): void {
+    if (runId !== undefined) this.stmt(deletePendingSql(1)).run(runId);
+  }
+
+  async insertRunning(run: RunningRun, consumesPending?: string): Promise<void> {
+    const tx = this.conn().transaction(() => {
       this.insertRunningNow(run);
+      this.consumePendingNow(consumesPending);
+    });
+    await this.retry('recording a started run', () => {
+      if (consumesPending === undefined) this.insertRunningNow(run);
+      else tx.immediate();
     });
   }
 
   async recordBatch(writes: readonly RecordWrite[]): Promise<void> {
     const tx = this.conn().transaction(() => {
       for (const w of writes) {
-        if (w.kind === 'running') this.insertRunningNow(w.run);
-        else this.finishRunNow(w.run);
+        if (w.kind === 'running') {
+          this.insertRunningNow(w.run);
+          this.consumePendingNow(w.consumesPending);
+        } else {
+          this.finishRunNow(w.run);
+          for (const p of w.addPending ?? []) this.addPendingNow(p);
+        }
       }
     });
     await this.retry(`recording ${writes.length} started or finished runs`, () => tx.immediate());
@@ -272,9 +362,67 @@ export class SqliteStore implements RunStore {
     return this.retry('copying running runs', () => tx.immediate());
   }
 
-  async finishRun(run: FinishedRun): Promise<void> {
-    const tx = this.conn().transaction(() => this.finishRunNow(run));
+  async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
+    const tx = this.conn().transaction(() => {
+      this.finishRunNow(run);
+      for (const p of addPending ?? []) this.addPendingNow(p);
+    });
     await this.retry('recording a finished run', () => tx.immediate());
+  }
+
+  /** `fn`, or `empty` when our table is missing (a database not upgraded: readers never create it). */
+  private orEmpty<T>(empty: T, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (isMissingTableError(err)) return empty;
+      throw err;
+    }
+  }
+
+  async listPauses(): Promise<PauseRecord[]> {
+    return this.retry('listing pauses', () =>
+      this.orEmpty([], () => this.all(LIST_PAUSES_SQL).map((r) => pauseFromRow(r as unknown as Record<string, unknown>, sqliteTime))),
+    );
+  }
+
+  async addPause(pause: PauseRecord): Promise<boolean> {
+    return this.retry('pausing a job', () => this.stmt(SQLITE_INSERT_PAUSE_SQL).run(...pauseParams(pause, (t) => t)).changes === 1);
+  }
+
+  async removePause(jobName: string): Promise<boolean> {
+    return this.retry('resuming a job', () => this.stmt(DELETE_PAUSE_SQL).run(jobName).changes > 0);
+  }
+
+  async listPending(): Promise<StoredPendingRun[]> {
+    return this.retry('listing pending runs', () =>
+      this.orEmpty([], () => this.all(LIST_PENDING_SQL).map((r) => pendingFromRow(r as unknown as Record<string, unknown>, sqliteTime))),
+    );
+  }
+
+  async addPending(runs: readonly StoredPendingRun[]): Promise<void> {
+    if (runs.length === 0) return;
+    const tx = this.conn().transaction(() => {
+      for (const p of runs) this.addPendingNow(p);
+    });
+    await this.retry('storing pending runs', () => tx.immediate());
+  }
+
+  async removePending(runIds: readonly string[]): Promise<void> {
+    if (runIds.length === 0) return;
+    const tx = this.conn().transaction(() => {
+      for (const id of runIds) this.consumePendingNow(id);
+    });
+    await this.retry('removing pending runs', () => tx.immediate());
+  }
+
+  async lastScheduledFires(): Promise<Map<string, EpochSeconds>> {
+    return this.retry('reading the last scheduled fires', () =>
+      mergeLastFires(
+        [...this.all(lastScheduledSql('runs')), ...this.all(lastScheduledSql('runs_running'))] as unknown as Record<string, unknown>[],
+        sqliteTime,
+      ),
+    );
   }
 
   async listRunning(): Promise<RunningRun[]> {

@@ -83,8 +83,45 @@ export interface JobSummary {
   readonly lastSuccessfulRun: FinishedRun | null;
 }
 
-/** One record write, for {@link RunStore.recordBatch}. */
-export type RecordWrite = { readonly kind: 'running'; readonly run: RunningRun } | { readonly kind: 'finished'; readonly run: FinishedRun };
+/**
+ * A pause of one job, or of the whole scheduler (`jobName` {@link PAUSE_ALL}), SPEC-BEYOND §12.4.
+ * Kept in the table `dsari_pauses`.
+ */
+export interface PauseRecord {
+  readonly jobName: string;
+  readonly pausedAt: EpochSeconds;
+  /** A user name or a token name. */
+  readonly pausedBy: string;
+  readonly reason: string | null;
+}
+
+/** The `jobName` of a pause of the whole scheduler (`dsari pause --all`). */
+export const PAUSE_ALL = '*';
+
+/**
+ * A run that exists but has not started and must outlive the daemon: a retry, an `after` run or
+ * an `upstream` run (SPEC-BEYOND §12.3, §12.5). Kept in the table `dsari_pending_runs` until its
+ * `running` record is written, which deletes it in the same transaction.
+ */
+export interface StoredPendingRun {
+  readonly runId: string;
+  readonly jobName: string;
+  readonly scheduleTime: EpochSeconds;
+  /** "retry", "after" or "upstream". */
+  readonly triggerType: string;
+  readonly triggerData: JsonObject;
+  readonly createdAt: EpochSeconds;
+}
+
+/**
+ * One record write, for {@link RunStore.recordBatch}. A `running` write may consume a stored
+ * pending run (deleted in the same transaction: a run starts exactly once); a `finished` write
+ * may add the pending runs it causes (a retry, dependency runs), in the same transaction, so a
+ * crash cannot record the failure and lose its retry.
+ */
+export type RecordWrite =
+  | { readonly kind: 'running'; readonly run: RunningRun; readonly consumesPending?: string | undefined }
+  | { readonly kind: 'finished'; readonly run: FinishedRun; readonly addPending?: readonly StoredPendingRun[] | undefined };
 
 export interface RunStore {
   /** Backend name: "sqlite3", "postgresql" or "mysql". */
@@ -93,15 +130,18 @@ export interface RunStore {
   open(): Promise<void>;
   close(): Promise<void>;
 
-  /** Record a run as started (row in runs_running). */
-  insertRunning(run: RunningRun): Promise<void>;
+  /**
+   * Record a run as started (row in runs_running). With `consumesPending`, the stored pending run
+   * of that id is deleted in the same transaction.
+   */
+  insertRunning(run: RunningRun, consumesPending?: string): Promise<void>;
   /** Replace run_data of a running run (e.g. once the PID is known). */
   updateRunningData(runId: string, runData: JsonObject): Promise<void>;
   /**
    * Record a run as finished: insert into `runs` and delete from `runs_running` in ONE
    * transaction. Idempotent: recording the same run id twice leaves one row.
    */
-  finishRun(run: FinishedRun): Promise<void>;
+  finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void>;
   /**
    * Optional: several insertRunning / finishRun writes, in order, in ONE transaction (all or
    * nothing). The daemon's recorder uses it to commit a burst of starts and ends together.
@@ -130,4 +170,22 @@ export interface RunStore {
   importFinished?(runs: readonly FinishedRun[]): Promise<number>;
   /** Bulk copy of running runs, skipping run ids in either table. Returns how many were inserted. */
   importRunning?(runs: readonly RunningRun[]): Promise<number>;
+
+  /** Every pause (empty when the table does not exist yet: a database not upgraded). */
+  listPauses(): Promise<PauseRecord[]>;
+  /** Stores a pause; false (and nothing changed) when that job (or `*`) is already paused. */
+  addPause(pause: PauseRecord): Promise<boolean>;
+  /** Removes a pause; false when it was not paused. */
+  removePause(jobName: string): Promise<boolean>;
+  /** Every stored pending run, by schedule time (empty when the table does not exist yet). */
+  listPending(): Promise<StoredPendingRun[]>;
+  /** Stores pending runs outside a record write (e.g. the catch-up of dependencies at start). */
+  addPending(runs: readonly StoredPendingRun[]): Promise<void>;
+  /** Deletes stored pending runs (dropped: a job removed, a pending run cancelled). */
+  removePending(runIds: readonly string[]): Promise<void>;
+  /**
+   * Per job, the latest `schedule_time` of its runs with `trigger_type` "schedule", finished or
+   * running (the last scheduled fire, for catch-up, SPEC-BEYOND §12.1).
+   */
+  lastScheduledFires(): Promise<Map<string, EpochSeconds>>;
 }

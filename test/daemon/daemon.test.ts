@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Config, JobConfig } from '../../src/config/types.js';
-import { Daemon } from '../../src/daemon/daemon.js';
+import type { JobConfig } from '../../src/config/types.js';
 import { ConfigError } from '../../src/errors.js';
-import { Logger, MemorySink } from '../../src/log.js';
 import { makeTempDir } from '../helpers/index.js';
 import { FakeExecutor } from './fake-executor.js';
-import { counterIds, everyN, job, makeConfig, ManualClock, settle } from './fixtures.js';
+import { job, makeConfig, ManualClock, settle } from './fixtures.js';
 import { MemoryStore } from './memory-store.js';
+import { type Harness, type HarnessOptions, makeHarness, writeTriggerIn } from './harness.js';
 
 const T0 = 1_699_998_300;
 
@@ -18,61 +17,14 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
-interface Harness {
-  daemon: Daemon;
-  clock: ManualClock;
-  store: MemoryStore;
-  exec: FakeExecutor;
-  sink: MemorySink;
-  setConfig(c: Config | Error): void;
-  logText(): string;
-}
-
-function harness(jobs: JobConfig[], opts: { groups?: Record<string, number>; over?: Partial<Config>; store?: MemoryStore; clock?: ManualClock; exec?: FakeExecutor } = {}): Harness {
-  const clock = opts.clock ?? new ManualClock(T0);
-  const store = opts.store ?? new MemoryStore();
-  const exec = opts.exec ?? new FakeExecutor(clock);
-  const sink = new MemorySink();
-  let next: Config | Error = makeConfig(tmp.path, jobs, opts.groups, opts.over);
-  const config = next as Config;
-  const daemon = new Daemon({
-    config,
-    loadConfig: () => {
-      if (next instanceof Error) throw next;
-      return next;
-    },
-    store,
-    executor: exec,
-    clock,
-    log: new Logger({ sink, level: 'debug' }),
-    nextFireTime: everyN,
-    time: {
-      localZone: () => 'UTC',
-      isValidZone: (z) => z === 'UTC',
-      parseDateTime: (v) => {
-        if (typeof v === 'number') return v;
-        const t = Date.parse(v);
-        if (Number.isNaN(t)) throw new Error(`time "${v}" does not parse`);
-        return t / 1000;
-      },
-    },
-    newRunId: counterIds(`r${Math.floor(Math.random() * 1e6)}`),
-    random: () => 0,
-    hostname: 'testhost',
-    triggers: { notify: false, settleMs: 0 },
-  });
-  return { daemon, clock, store, exec, sink, setConfig: (c) => (next = c), logText: () => sink.lines.join('\n') };
+function harness(jobs: JobConfig[], opts: HarnessOptions = {}): Harness {
+  return makeHarness(tmp.path, jobs, opts);
 }
 
 function writeTrigger(jobName: string, content: string, name = 'trigger.json', mtime?: number): string {
-  const dir = join(tmp.path, 'trigger', jobName);
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, name);
-  writeFileSync(file, content);
-  // The manual clock is at T0: a file written now would look like a trigger for the future.
-  utimesSync(file, mtime ?? T0, mtime ?? T0);
-  return file;
+  return writeTriggerIn(tmp.path, jobName, content, name, mtime);
 }
+
 
 describe('Daemon: scheduled runs', () => {
   it('logs "Scheduler running", starts a due run, records it with pid and hostname, then the finished run', async () => {

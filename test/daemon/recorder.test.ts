@@ -1,5 +1,5 @@
 /** The recorder: writes queued together are committed in one batch; a failing batch is split. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,26 +7,27 @@ import { SystemClock } from '../../src/clock.js';
 import { RunRecorder } from '../../src/daemon/recorder.js';
 import { StoreError } from '../../src/errors.js';
 import { Logger, MemorySink } from '../../src/log.js';
-import type { FinishedRun, RecordWrite, RunningRun } from '../../src/store/types.js';
+import type { FinishedRun, RecordWrite, RunningRun, StoredPendingRun } from '../../src/store/types.js';
+import { waitFor } from '../helpers/index.js';
 import { MemoryStore } from './memory-store.js';
 
 /** A store that commits batches (all or nothing) and refuses any write of job "bad". */
 class BatchingStore extends MemoryStore {
   readonly batches: string[][] = [];
-  override async insertRunning(run: RunningRun): Promise<void> {
+  override async insertRunning(run: RunningRun, consumesPending?: string): Promise<void> {
     if (run.jobName === 'bad') throw new StoreError('bad row');
-    await super.insertRunning(run);
+    await super.insertRunning(run, consumesPending);
   }
-  override async finishRun(run: FinishedRun): Promise<void> {
+  override async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
     if (run.jobName === 'bad') throw new StoreError('bad row');
-    await super.finishRun(run);
+    await super.finishRun(run, addPending);
   }
   async recordBatch(writes: readonly RecordWrite[]): Promise<void> {
     this.batches.push(writes.map((w) => `${w.kind}:${w.run.jobName}`));
     if (writes.some((w) => w.run.jobName === 'bad')) throw new StoreError('bad row in the batch');
     for (const w of writes) {
-      if (w.kind === 'running') await super.insertRunning(w.run);
-      else await super.finishRun(w.run);
+      if (w.kind === 'running') await super.insertRunning(w.run, w.consumesPending);
+      else await super.finishRun(w.run, w.addPending);
     }
   }
 }
@@ -79,5 +80,71 @@ describe('RunRecorder', () => {
     expect(await Promise.all(runs.map((r) => recorder.finished(done(r))))).toEqual([true, true]);
     expect([...store.finished.keys()]).toEqual(['r0', 'r1']);
     expect(store.running.size).toBe(0);
+  });
+
+  const retryOf = (r: RunningRun, runId: string): StoredPendingRun => ({
+    runId,
+    jobName: r.jobName,
+    scheduleTime: r.startTime + 60,
+    triggerType: 'retry',
+    triggerData: { retry_of: r.runId },
+    createdAt: r.startTime + 1,
+  });
+
+  it('passes consumesPending and addPending through, batched or one by one', async () => {
+    for (const store of [new BatchingStore(), new MemoryStore()]) {
+      const { recorder } = make(store);
+      const a = run('a', 'ra');
+      const retry = retryOf(a, 'ra2');
+      await Promise.all([recorder.started(a), recorder.finished(done(a), [retry])]);
+      expect([...store.pending.keys()]).toEqual(['ra2']);
+      await recorder.started(run('a', 'ra2'), 'ra2');
+      expect(store.pending.size).toBe(0);
+      expect([...store.running.keys()]).toEqual(['ra2']);
+    }
+  });
+
+  it('keeps the pending runs of a finished run it cannot write yet, in the backlog and in the journal, and writes them with it', async () => {
+    const store = new MemoryStore();
+    const { recorder } = make(store);
+    store.failWrites = 'database is locked';
+    const a = run('a', 'ra');
+    const b = run('b', 'rb');
+    expect(await recorder.finished(done(a), [retryOf(a, 'ra2')])).toBe(false);
+    expect(await recorder.finished(done(b))).toBe(false);
+    await recorder.flush(0);
+    const lines = readFileSync(recorder.journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([{ run: done(a), addPending: [retryOf(a, 'ra2')] }, done(b)]);
+    // the next daemon writes both, the retry with its failed run
+    store.failWrites = null;
+    const next = make(store);
+    writeFileSync(next.recorder.journal, readFileSync(recorder.journal));
+    expect(await next.recorder.replayJournal()).toBe(2);
+    expect([...store.finished.keys()]).toEqual(['ra', 'rb']);
+    expect([...store.pending.values()]).toEqual([retryOf(a, 'ra2')]);
+    expect(existsSync(next.recorder.journal)).toBe(false);
+  });
+
+  it('a backlog retried later writes the finished run and its pending runs together', async () => {
+    const store = new MemoryStore();
+    const { recorder } = make(store);
+    store.failWrites = 'database is locked';
+    const a = run('a', 'ra');
+    expect(await recorder.finished(done(a), [retryOf(a, 'ra2')])).toBe(false);
+    expect(store.pending.size).toBe(0);
+    store.failWrites = null;
+    await waitFor('the kept run to be written', () => store.finished.has('ra'), { timeoutMs: 10_000 });
+    expect([...store.pending.keys()]).toEqual(['ra2']);
+    expect(recorder.waiting).toBe(0);
+  });
+
+  it('replays journal lines written by older daemons (bare finished runs)', async () => {
+    const store = new MemoryStore();
+    const { recorder } = make(store);
+    const a = done(run('a', 'old1'));
+    writeFileSync(recorder.journal, `${JSON.stringify(a)}\nnot json\n`);
+    expect(await recorder.replayJournal()).toBe(1);
+    expect(store.finished.get('old1')).toEqual(a);
+    expect(store.pending.size).toBe(0);
   });
 });

@@ -247,3 +247,48 @@ describe('HTTP API', () => {
     expect(bad.stderr).toMatch(/read, operate, admin/);
   });
 });
+
+describe('HTTP API: pause, resume, cancel', () => {
+  it('pauses and resumes a job (stored, shown with who and why), a triggered run waits while paused', async () => {
+    h = await startHttpDaemon(JOBS);
+    const p = await call(h.base, '/api/v1/jobs/echo/pause', { method: 'POST', token: h.tokens.operate, body: { reason: 'maintenance <b>window</b>' } });
+    expect(p.status, p.text).toBe(200);
+    expect(p.json()).toEqual({ changed: true });
+    expect((await call(h.base, '/api/v1/jobs/echo/pause', { method: 'POST', token: h.tokens.operate, body: {} })).json()).toEqual({ changed: false });
+    const job = (await call(h.base, '/api/v1/jobs/echo', { token: h.tokens.read })).json<{ paused: { by: string; reason: string; all: boolean } }>();
+    expect(job.paused).toMatchObject({ by: 'operator', reason: 'maintenance <b>window</b>', all: false });
+    const id = await trigger(h, 'echo');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await call(h.base, `/api/v1/runs/${id}`, { token: h.tokens.read })).json<Run>().status).toBe('pending');
+    const status = (await call(h.base, '/api/v1/status', { token: h.tokens.read })).json<{ paused: Array<{ job_name: string; by: string }> }>();
+    expect(status.paused).toEqual([expect.objectContaining({ job_name: 'echo', by: 'operator' })]);
+    const r = await call(h.base, '/api/v1/jobs/echo/resume', { method: 'POST', token: h.tokens.operate });
+    expect(r.json()).toEqual({ changed: true });
+    expect((await finished(h, id)).exit_code).toBe(0);
+    expect((await call(h.base, '/api/v1/pause', { method: 'POST', token: h.tokens.operate, body: { reason: 'all' } })).json()).toEqual({ changed: true });
+    expect((await call(h.base, '/api/v1/jobs/ticker', { token: h.tokens.read })).json<{ paused: { all: boolean } }>().paused).toMatchObject({ all: true });
+    expect((await call(h.base, '/api/v1/resume', { method: 'POST', token: h.tokens.operate })).json()).toEqual({ changed: true });
+  });
+
+  it('cancels a running sleep (recorded cancelled), drops a pending run, and answers 409 for an ended one', async () => {
+    h = await startHttpDaemon(`${JOBS}
+  sleeper:
+    command: [sleep, '600']
+`);
+    const id = await trigger(h, 'sleeper');
+    await waitFor('sleep running', async () => (await call(h!.base, `/api/v1/runs/${id}`, { token: h!.tokens.read })).json<Run>().status === 'running');
+    const c = await call(h.base, `/api/v1/runs/${id}/cancel`, { method: 'POST', token: h.tokens.operate });
+    expect(c.status, c.text).toBe(202);
+    expect(c.json()).toEqual({ outcome: 'cancelled' });
+    const run = await finished(h, id);
+    expect(run.status).toBe('cancelled');
+    const events = await readEvents(h.base, `/api/v1/runs/${id}/output?follow=1`, h.tokens.read, () => false);
+    expect(JSON.parse(events[events.length - 1]?.data ?? '{}')).toMatchObject({ status: 'cancelled' });
+    expect((await call(h.base, `/api/v1/runs/${id}/cancel`, { method: 'POST', token: h.tokens.operate })).status).toBe(409);
+    const later = await trigger(h, 'echo', { schedule_time: new Date(Date.now() + 3_600_000).toISOString() });
+    const d = await call(h.base, `/api/v1/runs/${later}/cancel`, { method: 'POST', token: h.tokens.operate });
+    expect(d.json()).toEqual({ outcome: 'dropped' });
+    expect((await call(h.base, `/api/v1/runs/${later}`, { token: h.tokens.read })).status).toBe(404);
+    await h.daemon.waitForOutput(new RegExp(`\\[sleeper ${id}\\] Cancelled by operator`));
+  });
+});

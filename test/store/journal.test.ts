@@ -13,6 +13,7 @@ import { StoreUnavailableError, type ServerStore } from '../../src/store/network
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { RunStore } from '../../src/store/types.js';
 import { makeTempDir, waitFor } from '../helpers/index.js';
+import { pending } from './policy-suite.js';
 import { finished, running } from './store-suite.js';
 
 const tmp = makeTempDir('dsari-journal-');
@@ -36,9 +37,16 @@ function flaky(file: string): { store: ServerStore; state: { down: boolean; atte
     target: 'postgresql://u:REDACTED@db/x',
     open: guard(() => inner.open()),
     close: () => inner.close(),
-    insertRunning: guard((r) => inner.insertRunning(r)),
+    insertRunning: guard((r, consumes) => inner.insertRunning(r, consumes)),
     updateRunningData: guard((id, d) => inner.updateRunningData(id, d)),
-    finishRun: guard((r) => inner.finishRun(r)),
+    finishRun: guard((r, add) => inner.finishRun(r, add)),
+    addPause: guard((p) => inner.addPause(p)),
+    removePause: guard((j) => inner.removePause(j)),
+    listPauses: guard(() => inner.listPauses()),
+    addPending: guard((runs) => inner.addPending(runs)),
+    removePending: guard((ids) => inner.removePending(ids)),
+    listPending: guard(() => inner.listPending()),
+    lastScheduledFires: guard(() => inner.lastScheduledFires()),
     listRunning: guard(() => inner.listRunning()),
     getRun: guard((id) => inner.getRun(id)),
     listRuns: guard((q) => inner.listRuns(q)),
@@ -137,6 +145,42 @@ describe('journal (simulated outages)', () => {
     await second.open();
     expect(second.pendingWrites).toBe(0);
     expect((await second.getRun(f.runId))?.running).toBe(false);
+    await second.close();
+  });
+
+  it('journals pauses, pending runs and the pending parts of run records through an outage; the next start replays them in order', async () => {
+    const { store: inner, state } = flaky(join(tmp.path, 'd.sqlite3'));
+    const file = join(tmp.path, 'd.jsonl');
+    const first = new JournaledStore(inner, { log: new Logger({ sink: new MemorySink() }), file, minRetryMs: 60_000 });
+    await first.open();
+    const pause = { jobName: 'backup', pausedAt: 10, pausedBy: 'alice', reason: 'disk full' };
+    expect(await first.addPause(pause)).toBe(true);
+    expect(await first.addPause(pause)).toBe(false); // up: the database answers "already paused"
+    state.down = true;
+    const a = running({ jobName: 'a' });
+    const retry = pending({ jobName: 'a', scheduleTime: 300 });
+    const after = pending({ jobName: 'b', triggerType: 'after', scheduleTime: 200 });
+    const dropped = pending({ jobName: 'c', scheduleTime: 100 });
+    expect(await first.removePause('backup')).toBe(true); // down: journaled, assumed
+    expect(await first.addPause({ ...pause, jobName: '*', reason: null })).toBe(true);
+    await first.addPending([after, dropped]);
+    await first.removePending([dropped.runId]);
+    await first.insertRunning(a);
+    await first.finishRun({ ...a, stopTime: a.startTime + 1, exitCode: 1 }, [retry]);
+    await first.insertRunning(running({ runId: after.runId, jobName: 'b', triggerType: 'after' }), after.runId);
+    expect(first.pendingWrites).toBe(7);
+    const ops = readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { op: string }).op);
+    expect(ops).toEqual(['removePause', 'addPause', 'addPending', 'removePending', 'insertRunning', 'finishRun', 'insertRunning']);
+    await first.close(); // the writes stay in the file
+    state.down = false;
+    const second = new JournaledStore(inner, { log: new Logger({ sink: new MemorySink() }), file });
+    await second.open();
+    expect(second.pendingWrites).toBe(0);
+    expect(await second.listPauses()).toEqual([{ ...pause, jobName: '*', reason: null }]);
+    expect(await second.listPending()).toEqual([retry]);
+    expect((await second.listRunning()).map((r) => r.runId)).toEqual([after.runId]);
+    expect((await second.getRun(a.runId))?.exitCode).toBe(1);
+    expect(await second.lastScheduledFires()).toEqual(new Map([['a', a.scheduleTime]]));
     await second.close();
   });
 });

@@ -53,12 +53,22 @@ if (skipBecause(unreachable)) {
         }
       }, db);
     },
-    breakDeletes: async () => {
+    breakDeletes: async (table = 'runs_running') => {
       await mysqlAdmin(
-        (c) => c.query("CREATE TRIGGER boom BEFORE DELETE ON runs_running FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'boom'"),
+        (c) => c.query(`CREATE TRIGGER boom BEFORE DELETE ON ${table} FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'boom'`),
         db,
       );
     },
+    dropTables: async (tables) => {
+      await mysqlAdmin(async (c) => {
+        for (const t of tables) await c.query(`DROP TABLE IF EXISTS ${t}`);
+      }, db);
+    },
+    tableNames: () =>
+      mysqlAdmin(async (c) => {
+        const [rows] = await c.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
+        return (rows as { name: string }[]).map((r) => r.name);
+      }, db),
     repairDeletes: async () => {
       await mysqlAdmin((c) => c.query('DROP TRIGGER IF EXISTS boom'), db);
     },

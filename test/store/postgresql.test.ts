@@ -61,17 +61,22 @@ if (skipBecause(unreachable)) {
         if (t.rowCount) await c.query('DELETE FROM runs; DELETE FROM runs_running');
       }, dsn);
     },
-    breakDeletes: async () => {
+    breakDeletes: async (table = 'runs_running') => {
       await pgAdmin(
         (c) =>
           c.query(`CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$;
-                   CREATE TRIGGER boom BEFORE DELETE ON runs_running FOR EACH ROW EXECUTE FUNCTION boom();`),
+                   CREATE TRIGGER boom BEFORE DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION boom();`),
         dsn,
       );
     },
-    repairDeletes: async () => {
-      await pgAdmin((c) => c.query('DROP TRIGGER IF EXISTS boom ON runs_running; DROP FUNCTION IF EXISTS boom();'), dsn);
+    repairDeletes: async (table = 'runs_running') => {
+      await pgAdmin((c) => c.query(`DROP TRIGGER IF EXISTS boom ON ${table}; DROP FUNCTION IF EXISTS boom();`), dsn);
     },
+    dropTables: async (tables) => {
+      await pgAdmin((c) => c.query(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join(' ')), dsn);
+    },
+    tableNames: () =>
+      pgAdmin(async (c) => (await c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).rows.map((r) => (r as { tablename: string }).tablename), dsn),
   });
 
   describe('postgresql: compatibility with the original', () => {

@@ -31,12 +31,16 @@ storeSuite({
     const db = rawDb();
     db.exec('DELETE FROM runs; DELETE FROM runs_running;');
   },
-  breakDeletes: async () => {
-    rawDb().exec("CREATE TRIGGER boom BEFORE DELETE ON runs_running BEGIN SELECT RAISE(ABORT, 'boom'); END");
+  breakDeletes: async (table = 'runs_running') => {
+    rawDb().exec(`CREATE TRIGGER boom BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, 'boom'); END`);
   },
   repairDeletes: async () => {
     rawDb().exec('DROP TRIGGER IF EXISTS boom');
   },
+  dropTables: async (tables) => {
+    for (const t of tables) rawDb().exec(`DROP TABLE IF EXISTS ${t}`);
+  },
+  tableNames: async () => rawDb().prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
 });
 
 describe('sqlite3: files and compatibility', () => {

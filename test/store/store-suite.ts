@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FinishedRun, RunningRun, RunStore } from '../../src/store/types.js';
+import { policyCases } from './policy-suite.js';
 
 export interface StoreFixture {
   /** Backend name as RunStore.kind reports it. */
@@ -17,10 +18,17 @@ export interface StoreFixture {
   newStore(): RunStore;
   /** Empties both tables. */
   clear(): Promise<void>;
-  /** Makes every DELETE from runs_running fail (a trigger), to prove finishRun is atomic. */
-  breakDeletes(): Promise<void>;
-  /** Undoes {@link StoreFixture.breakDeletes}. */
-  repairDeletes(): Promise<void>;
+  /**
+   * Makes every DELETE from `table` (default runs_running) fail (a trigger), to prove that
+   * finishRun, and the writes that consume pending runs, are atomic.
+   */
+  breakDeletes(table?: string): Promise<void>;
+  /** Undoes {@link StoreFixture.breakDeletes} (same table). */
+  repairDeletes(table?: string): Promise<void>;
+  /** Drops tables (to make an old database, from before part II's tables). */
+  dropTables(tables: readonly string[]): Promise<void>;
+  /** The tables of the test database. */
+  tableNames(): Promise<string[]>;
 }
 
 const T0 = 1_700_000_000.123456;
@@ -183,6 +191,8 @@ function suite(fixture: StoreFixture): void {
       expect(await store.listRuns({ includeRunning: false })).toHaveLength(40);
     });
   });
+
+  policyCases(fixture, () => store, openStore);
 
   describe(`${fixture.kind}: reading runs`, () => {
     let ids: string[];

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { normalisedJobs } from '../../config/dump.js';
 import { UsageError } from '../../errors.js';
 import { collect, newCommand } from '../common.js';
-import { loadContext } from '../context.js';
+import { type CliContext, loadContext, openStore } from '../context.js';
+import { existsSync } from 'node:fs';
+import { type JobState, jobStatesOrNone, stateText } from './job-state.js';
 import { jobStyle, withOutput } from '../output.js';
 import { formatTable, type TableCell } from '../table.js';
 import { formatArg, jsonText, yamlText, type ListFormat } from './format.js';
@@ -34,6 +36,11 @@ export function infoJobCommand(): Command {
       const jobs = normalisedJobs(ctx.config, Date.now() / 1000, opts.job);
       const names = Object.keys(jobs).sort();
       const format = opts.format ?? 'pretty';
+      const states = await readStates(ctx, names);
+      for (const [name, state] of states) {
+        const j = jobs[name];
+        if (j !== undefined) j['state'] = state;
+      }
       await withOutput(async (out) => {
         if (format === 'json') return out.write(jsonText(jobs));
         if (format === 'yaml') return out.write(yamlText(jobs));
@@ -46,18 +53,22 @@ export function infoJobCommand(): Command {
             command: shellQuote(Array.isArray(job['command']) ? (job['command'] as string[]) : []),
           };
         });
+        // The State column (paused, retrying …) is shown only when some job has one.
+        const withState = states.size > 0;
+        const state = (name: string): string => stateText(states.get(name) ?? ({} as JobState));
         if (format === 'tabular') {
           // The original's column order for tabular: name, schedule, command, next run.
-          return out.write(rows.map((r) => `${[r.name, r.schedule, r.command, r.next].join('\t')}\n`).join(''));
+          return out.write(rows.map((r) => `${[r.name, r.schedule, r.command, r.next, ...(withState ? [state(r.name)] : [])].join('\t')}\n`).join(''));
         }
         const cells: TableCell[][] = rows.map((r) => [
           { text: r.name, style: jobStyle(r.name) },
           { text: r.schedule },
           { text: r.next },
           { text: r.command },
+          ...(withState ? [{ text: state(r.name), style: states.get(r.name)?.paused ? { colour: 'yellow' as const } : undefined }] : []),
         ]);
         return out.write(
-          formatTable(['Job Name', 'Schedule', 'Next Scheduled Run', 'Command'], cells, {
+          formatTable(['Job Name', 'Schedule', 'Next Scheduled Run', 'Command', ...(withState ? ['State'] : [])], cells, {
             width: out.terminal.columns,
             palette: out.palette,
             unicode: out.terminal.unicode,
@@ -66,4 +77,11 @@ export function infoJobCommand(): Command {
       });
     });
   return cmd;
+}
+
+/** Job states from the store, when there is a store to read (a missing SQLite file is not created). */
+async function readStates(ctx: CliContext, names: readonly string[]): Promise<Map<string, JobState>> {
+  const db = ctx.config.database;
+  if (db.type === 'sqlite3' && !existsSync(db.file)) return new Map();
+  return jobStatesOrNone(ctx.config, () => openStore(ctx), names);
 }

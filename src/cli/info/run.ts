@@ -1,3 +1,4 @@
+import { policyLabel } from '../../report/policy-label.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { OutputError, openRunOutput, runDirectory } from '../../report/output.js';
@@ -133,7 +134,7 @@ function prettyRuns(runs: readonly RunRecord[], out: OutputSink): string {
         { text: run.jobName, style: jobStyle(run.jobName) },
         duration,
         { text: isoTime(run.startTime), style: ageStyle(run.startTime) },
-        { text: run.triggerType, style: run.triggerType === 'file' ? { colour: 'blue' } : undefined },
+        { text: policyLabel(run.triggerType, run.triggerData, run.runData) ?? run.triggerType, style: run.triggerType === 'file' ? { colour: 'blue' } : undefined },
         { text: formatTimedelta(run.startTime - run.scheduleTime) },
       ];
     });

@@ -158,7 +158,7 @@ export const CONSOLE_JS = `'use strict';
     var main = document.getElementById('main');
     if (!main || !main.hasAttribute('data-live') || !window.EventSource) return;
     var es = new EventSource('/api/v1/events');
-    ['run_started', 'run_finished', 'trigger_accepted', 'reloaded', 'paused', 'resumed'].forEach(function (ev) {
+    ['run_started', 'run_finished', 'trigger_accepted', 'reloaded', 'paused', 'resumed', 'run_cancelled'].forEach(function (ev) {
       es.addEventListener(ev, refresh);
     });
   }

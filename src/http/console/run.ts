@@ -65,6 +65,8 @@ ${typeof env === 'object' && env !== null ? html`<dt>Environment</dt><dd><ul cla
 <dt>Node</dt><dd>${run.node ?? '–'}</dd>
 <dt>Concurrency group</dt><dd>${run.concurrency_group ?? '–'}</dd>
 ${run.retry_of === null ? '' : html`<dt>Retry of</dt><dd><a class="mono" href="/runs/${seg(run.retry_of)}">${run.retry_of}</a> (attempt ${String(run.retry_attempt ?? '?')})</dd>`}
+${run.previous_attempt === null || run.previous_attempt === run.retry_of ? '' : html`<dt>Previous attempt</dt><dd><a class="mono" href="/runs/${seg(run.previous_attempt)}">${run.previous_attempt}</a></dd>`}
+${run.retried_by === null ? '' : html`<dt>Retried by</dt><dd><a class="mono" href="/runs/${seg(run.retried_by)}">${run.retried_by}</a></dd>`}
 </dl>${cancel}</section>
 ${returnData === undefined ? '' : html`<section class="card"><h2>Return data</h2><pre>${JSON.stringify(returnData, null, 2)}</pre></section>`}</div>
 <section><h2>Output <a class="small" href="/api/v1/runs/${id}/output?download=1">download</a></h2>
