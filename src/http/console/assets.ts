@@ -243,5 +243,8 @@ export const CONSOLE_JS = `'use strict';
 })();
 `;
 
+/** The tab icon: a clock face. */
+export const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#0b57d0"/><path d="M8 3.5V8l3 2" stroke="#fff" stroke-width="1.6" fill="none" stroke-linecap="round"/></svg>';
+
 /** Changes whenever the assets do, so browsers may cache them for long. */
 export const ASSET_VERSION = createHash('sha256').update(CONSOLE_CSS).update(CONSOLE_JS).digest('hex').slice(0, 12);

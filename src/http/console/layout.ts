@@ -31,6 +31,7 @@ export function page(o: PageOptions): string {
   const link = (href: string, key: PageOptions['nav'], text: string): Html => html`<a href="${href}"${o.nav === key ? html` aria-current="page"` : ''}>${text}</a>`;
   return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · dsari</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/console.css?v=${ASSET_VERSION}">
 <script src="/assets/console.js?v=${ASSET_VERSION}" defer></script>
 </head><body>

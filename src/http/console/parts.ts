@@ -51,7 +51,7 @@ export function durationChart(runs: readonly RunJson[]): Html {
   const max = Math.max(...done.map((r) => r.duration ?? 0), 0.001);
   const W = 600;
   const H = 120;
-  const slot = W / done.length;
+  const slot = W / Math.max(done.length, 30);
   const bars = done.map((r, i) => {
     const bh = Math.max(1, ((r.duration ?? 0) / max) * (H - 14));
     return html`<a href="/runs/${seg(r.run_id)}"><rect x="${(i * slot).toFixed(1)}" y="${(H - bh).toFixed(1)}" width="${Math.max(1, slot * 0.8).toFixed(1)}" height="${bh.toFixed(1)}" class="${r.exit_code === 0 ? 'ok' : 'fail'}"><title>${r.run_id}: ${humanDuration(r.duration)}, exit ${String(r.exit_code)}</title></rect></a>`;

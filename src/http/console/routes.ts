@@ -12,7 +12,7 @@ import type { Routes } from '../routes.js';
 import { JobParams, RunParams } from '../schemas.js';
 import { findToken } from '../tokens.js';
 import { LOGIN_COOKIE, parseCookies, randomId, sameSecret, SESSION_COOKIE, SESSION_IDLE_MS } from '../auth.js';
-import { ASSET_VERSION, CONSOLE_CSS, CONSOLE_JS } from './assets.js';
+import { ASSET_VERSION, CONSOLE_CSS, CONSOLE_JS, ICON_SVG } from './assets.js';
 import { jobPage, triggerBodyFromForm } from './job.js';
 import { groupsPage, loginPage, schedulePage } from './misc.js';
 import { overviewPage } from './overview.js';
@@ -138,6 +138,7 @@ export function consoleRoutes(routes: Routes, ctx: HttpContext): void {
         const versioned = (req.query as Record<string, unknown>)['v'] === ASSET_VERSION;
         return reply.type(type).header('Cache-Control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache').send(body);
       } });
+  asset('/favicon.ico', 'image/svg+xml', ICON_SVG);
   asset('/assets/console.css', 'text/css; charset=utf-8', CONSOLE_CSS);
   asset('/assets/console.js', 'text/javascript; charset=utf-8', CONSOLE_JS);
 }

@@ -72,6 +72,6 @@ ${returnData === undefined ? '' : html`<section class="card"><h2>Return data</h2
 <section><h2>Output <a class="small" href="/api/v1/runs/${id}/output?download=1">download</a></h2>
 ${out.cut ? html`<p class="muted">Only the last ${String(PAGE_OUTPUT_BYTES / 1024)} KB are shown here; the download has everything.</p>` : ''}
 <pre id="output" class="output" data-follow="${live ? `/api/v1/runs/${id}/output?follow=1` : ''}" data-pending="${run.status === 'pending' ? '1' : ''}">${raw(ansiToHtml(out.text))}</pre>
-<p id="follow-state" class="muted">${live ? 'Following the output…' : ''}</p></section>`;
+<p id="follow-state" class="muted">${live ? 'Following the output…' : `Finished with exit code ${String(run.exit_code)} (${run.status}).`}</p></section>`;
   return page({ title: `${run.job_name} ${run.run_id.slice(0, 8)}`, identity, body });
 }
