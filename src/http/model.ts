@@ -46,6 +46,9 @@ export interface SchedulerIndex {
 }
 
 export async function schedulerIndex(control: DaemonControl): Promise<SchedulerIndex> {
+  // The pauses first (they may need the store): the rest is read in one synchronous pass.
+  const pauses = new Map<string | null, PauseInfo>();
+  for (const p of await control.pauses()) pauses.set(p.job, p);
   const nextFire = new Map<string, EpochSeconds>();
   const pending = new Map<string, number>();
   const running = new Map<string, number>();
@@ -57,8 +60,6 @@ export async function schedulerIndex(control: DaemonControl): Promise<SchedulerI
     }
   }
   for (const r of control.runningRuns()) running.set(r.jobName, (running.get(r.jobName) ?? 0) + 1);
-  const pauses = new Map<string | null, PauseInfo>();
-  for (const p of await control.pauses()) pauses.set(p.job, p);
   return { nextFire, pending, running, pauses };
 }
 
@@ -97,7 +98,7 @@ export function jobJson(job: JobConfig, idx: SchedulerIndex, history: JobHistory
     last_failure_time: iso(history?.lastFailure),
     /** False while the job's history is still being loaded (last_run and the times are not known yet). */
     history_loaded: history !== undefined,
-    recent_durations: history?.durations ?? [],
+    recent_durations: (history?.durations ?? []).map((d) => Math.round(d * 1000) / 1000),
     recent_exit_codes: history?.exitCodes ?? [],
     policies: {
       concurrent_runs: job.concurrentRuns,

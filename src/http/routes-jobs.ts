@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { JobConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
+import { JobListCache } from './job-list.js';
 import type { HttpContext } from './context.js';
 import { badRequest, notFound } from './errors.js';
 import { decodeCursor, encodeCursor, iso, jobConfigJson, jobJson, runJson, schedulerIndex } from './model.js';
@@ -48,7 +49,8 @@ export async function runPage(ctx: HttpContext, query: Record<string, unknown>, 
   return { runs: page.map(runJson), next: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
 }
 
-export function jobRoutes(routes: Routes, ctx: HttpContext): void {
+export function jobRoutes(routes: Routes, ctx: HttpContext): JobListCache {
+  const list = new JobListCache(ctx);
   routes.add({
     method: 'GET',
     url: '/api/v1/jobs',
@@ -58,12 +60,7 @@ export function jobRoutes(routes: Routes, ctx: HttpContext): void {
     description: 'Name, schedule, zone, next fire time, pause, running and pending counts, last run, last success and failure, policies.',
     tags: ['jobs'],
     responses: { '200': json('the jobs, sorted by name', { type: 'object', properties: { jobs: { type: 'array', items: JobSchema } } }), ...AUTH_ERRORS },
-    handler: async () => {
-      const idx = await schedulerIndex(ctx.control);
-      const jobs = [];
-      for (const job of ctx.control.config().jobs.values()) jobs.push(jobJson(job, idx, ctx.histories.get(job.name)));
-      return { jobs };
-    },
+    handler: async (_req, reply) => reply.type('application/json; charset=utf-8').send(await list.body()),
   });
 
   routes.add({
@@ -99,4 +96,5 @@ export function jobRoutes(routes: Routes, ctx: HttpContext): void {
       return runPage(ctx, req.query as Record<string, unknown>, { jobNames: [job.name] });
     },
   });
+  return list;
 }

@@ -4,12 +4,11 @@
  */
 import type { ServerResponse } from 'node:http';
 import { errorMessage } from '../errors.js';
-import { MetricsCollector } from '../metrics/collect.js';
-import { EXPOSITION_CONTENT_TYPE, formatExposition } from '../metrics/exposition.js';
-import { parseQuantiles } from '../metrics/quantile.js';
+import { EXPOSITION_CONTENT_TYPE } from '../metrics/exposition.js';
 import { compileSchedule, isValidZone, localZone } from '../schedule/index.js';
 import type { HttpContext } from './context.js';
-import { badRequest } from './errors.js';
+import { badRequest, HttpError } from './errors.js';
+import { ExporterMetrics } from './metrics-worker.js';
 import { iso } from './model.js';
 import { openapiDocument } from './openapi.js';
 import type { Routes } from './routes.js';
@@ -18,10 +17,10 @@ import { AUTH_ERRORS, errorResponse, json, ScheduleQuery } from './schemas.js';
 /** Open live event streams of the console, closed at shutdown. */
 export const eventStreams = new Set<ServerResponse>();
 
-export function systemRoutes(routes: Routes, ctx: HttpContext): void {
+export function systemRoutes(routes: Routes, ctx: HttpContext): ExporterMetrics {
   const started = Date.now() / 1000;
-  const collector = new MetricsCollector(ctx.control.store, () => [...ctx.control.config().jobs.keys()], { quantiles: parseQuantiles('0.01,0.1,0.5,0.9,0.99') });
-  ctx.control.events.on('reloaded', () => collector.invalidate());
+  const exporter = new ExporterMetrics(ctx.control.config().database, ctx.control.dataDir, ctx.log);
+  ctx.control.events.on('reloaded', () => exporter.invalidate());
 
   routes.add({
     method: 'GET',
@@ -129,9 +128,11 @@ export function systemRoutes(routes: Routes, ctx: HttpContext): void {
     tags: ['system'],
     responses: { '200': { description: 'the exposition text', content: { 'text/plain': { schema: { type: 'string' } } } }, ...AUTH_ERRORS },
     handler: async (_req, reply) => {
-      const exporter = formatExposition(await collector.collect());
+      const text = await exporter.render([...ctx.control.config().jobs.keys()]).catch((err: unknown) => {
+        throw new HttpError(503, 'metrics_unavailable', `collecting the run metrics failed: ${errorMessage(err)}`);
+      });
       const own = ctx.metrics.render(ctx.control.status(), ctx.control.runningRuns().length, started);
-      return reply.header('Content-Type', EXPOSITION_CONTENT_TYPE).send(exporter + own);
+      return reply.header('Content-Type', EXPOSITION_CONTENT_TYPE).send(text + own);
     },
   });
 
@@ -174,4 +175,5 @@ export function systemRoutes(routes: Routes, ctx: HttpContext): void {
       return reply;
     },
   });
+  return exporter;
 }

@@ -184,12 +184,16 @@ export function buildApp(options: HttpServerOptions): { app: FastifyInstance; ct
   });
 
   const routes = new Routes(app);
-  jobRoutes(routes, ctx);
+  const jobList = jobRoutes(routes, ctx);
   runRoutes(routes, ctx);
   controlRoutes(routes, ctx);
-  systemRoutes(routes, ctx);
+  const exporter = systemRoutes(routes, ctx);
   consoleRoutes(routes, ctx);
   routes.finish();
+  app.addHook('onClose', async () => {
+    jobList.stop();
+    await exporter.close();
+  });
   return { app, ctx };
 }
 

@@ -4,10 +4,11 @@
  * preview, health, the OpenAPI document, and /metrics checked by promtool.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killLeftovers, runCli, waitFor } from '../helpers/index.js';
+import { openapiMarkdown } from '../../src/http/openapi-markdown.js';
+import { killLeftovers, ROOT, runCli, waitFor } from '../helpers/index.js';
 import { call, type HttpDaemon, readEvents, startHttpDaemon } from './http-helpers.js';
 
 let h: HttpDaemon | null = null;
@@ -209,6 +210,8 @@ describe('HTTP API', () => {
     expect(doc.paths['/api/v1/runs']?.['get']?.parameters.map((p) => p.name).sort()).toEqual(['before', 'job', 'limit', 'status']);
     expect(doc.paths['/api/v1/jobs/{job}/trigger']?.['post']?.parameters.map((p) => p.name)).toEqual(['job', 'Idempotency-Key']);
     expect(Object.keys(doc.paths).some((p) => !p.startsWith('/api/') && p !== '/healthz' && p !== '/readyz' && p !== '/metrics')).toBe(false);
+    // docs/api.md is generated from this document (node scripts/api-doc.mjs) and must match it
+    expect(readFileSync(join(ROOT, 'docs', 'api.md'), 'utf8')).toBe(openapiMarkdown(doc as unknown as Record<string, unknown>));
   });
 
   it('/metrics has the exporter\'s and the daemon\'s metrics; promtool finds nothing in the daemon\'s own', async () => {
