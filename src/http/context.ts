@@ -5,6 +5,7 @@ import type { Identity, Sessions } from './auth.js';
 import type { DaemonControl } from './control-port.js';
 import type { HttpMetrics } from './http-metrics.js';
 import type { JobHistories } from './job-history.js';
+import type { SchedulerIndexCache } from './job-list.js';
 import type { TriggerIntake } from './trigger-intake.js';
 
 export interface HttpContext {
@@ -14,6 +15,8 @@ export interface HttpContext {
   readonly sessions: Sessions;
   readonly metrics: HttpMetrics;
   readonly log: Logger;
+  /** Next fire, pending and running counts and pauses per job, rebuilt after changes only. */
+  readonly index: SchedulerIndexCache;
   /** The `http` configuration in force (tokens change on reload; the address does not). */
   http(): HttpConfig;
 }

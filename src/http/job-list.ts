@@ -5,16 +5,52 @@
  */
 import type { Config } from '../config/types.js';
 import type { HttpContext } from './context.js';
-import { jobJson, schedulerIndex } from './model.js';
+import type { DaemonControl } from './control-port.js';
+import { jobJson, schedulerIndex, type SchedulerIndex } from './model.js';
+
+/** The daemon events after which pending/running runs or pauses may differ. */
+const CHANGES = ['runStarted', 'runFinished', 'triggerAccepted', 'runCancelled', 'paused', 'resumed', 'fireSkipped', 'catchUp', 'retryScheduled', 'reloaded'] as const;
+
+/**
+ * The scheduler index (next fire, pending and running counts, pauses per job), built again only
+ * after the daemon reports a change: a page or a job's answer does not sort 10,000 pending runs.
+ */
+export class SchedulerIndexCache {
+  private cached: Promise<SchedulerIndex> | null = null;
+  private readonly offs: Array<() => void>;
+
+  constructor(private readonly control: DaemonControl) {
+    this.offs = CHANGES.map((name) => control.events.on(name, () => (this.cached = null)));
+  }
+
+  get(): Promise<SchedulerIndex> {
+    if (this.cached === null) {
+      const p = schedulerIndex(this.control);
+      this.cached = p;
+      // A failure (the pause table unreadable) is not kept.
+      p.catch(() => {
+        if (this.cached === p) this.cached = null;
+      });
+    }
+    return this.cached;
+  }
+
+  stop(): void {
+    for (const off of this.offs) off();
+  }
+}
 
 export class JobListCache {
   private readonly fragments = new Map<string, string>();
   private config: Config | null = null;
+  /** The whole answer while no fragment changed. */
+  private joined: string | null = null;
   private readonly offs: Array<() => void>;
 
   constructor(private readonly ctx: HttpContext) {
     const ev = ctx.control.events;
     const drop = (e: { jobName: string }): void => {
+      this.joined = null;
       if (e.jobName === '*') this.fragments.clear();
       else this.fragments.delete(e.jobName);
     };
@@ -28,8 +64,16 @@ export class JobListCache {
       ev.on('fireSkipped', drop),
       ev.on('catchUp', drop),
       ev.on('retryScheduled', drop),
-      ev.on('reloaded', () => this.fragments.clear()),
+      ev.on('reloaded', () => {
+        this.joined = null;
+        this.fragments.clear();
+      }),
     ];
+  }
+
+  private allKept(config: Config): boolean {
+    for (const name of config.jobs.keys()) if (!this.fragments.has(name)) return false;
+    return true;
   }
 
   stop(): void {
@@ -40,6 +84,7 @@ export class JobListCache {
   async body(): Promise<string> {
     const config = this.ctx.control.config();
     if (config !== this.config) {
+      this.joined = null;
       this.fragments.clear();
       this.config = config;
     }
@@ -52,16 +97,21 @@ export class JobListCache {
     }
     if (stale) {
       // Built in one synchronous pass after the index, so no event can slip in between.
-      const idx = await schedulerIndex(this.ctx.control);
+      const idx = await this.ctx.index.get();
       for (const job of config.jobs.values()) {
         if (this.fragments.has(job.name)) continue;
         const history = this.ctx.histories.get(job.name);
-        const text = JSON.stringify(jobJson(job, idx, history));
+        // The sparkline data stays in the job's own answer: 10,000 jobs × 40 numbers is megabytes.
+        const { recent_durations: _d, recent_exit_codes: _e, ...listed } = jobJson(job, idx, history);
+        void _d;
+        void _e;
+        const text = JSON.stringify(listed);
         // A job whose history is still loading is not kept: the next request shows the history.
         if (history !== undefined) this.fragments.set(job.name, text);
         else this.fragments.set(`\0${job.name}`, text);
       }
     }
+    if (this.joined !== null) return this.joined;
     const parts: string[] = [];
     for (const name of config.jobs.keys()) {
       const own = this.fragments.get(name);
@@ -73,6 +123,9 @@ export class JobListCache {
       parts.push(this.fragments.get(loading) ?? '{}');
       this.fragments.delete(loading);
     }
-    return `{"jobs":[${parts.join(',')}]}`;
+    const body = `{"jobs":[${parts.join(',')}]}`;
+    // Kept while no job changes (a job still loading its history is never "unchanged").
+    this.joined = this.allKept(config) ? body : null;
+    return body;
   }
 }

@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.js';
 import { JobListCache } from './job-list.js';
 import type { HttpContext } from './context.js';
 import { badRequest, notFound } from './errors.js';
-import { decodeCursor, encodeCursor, iso, jobConfigJson, jobJson, runJson, schedulerIndex } from './model.js';
+import { decodeCursor, encodeCursor, iso, jobConfigJson, jobJson, runJson } from './model.js';
 import type { Routes } from './routes.js';
 import { AUTH_ERRORS, errorResponse, JobDetailSchema, JobParams, JobRunsQuery, JobSchema, json, RunPageSchema } from './schemas.js';
 
@@ -57,7 +57,7 @@ export function jobRoutes(routes: Routes, ctx: HttpContext): JobListCache {
     role: 'read',
     operationId: 'listJobs',
     summary: 'Every job',
-    description: 'Name, schedule, zone, next fire time, pause, running and pending counts, last run, last success and failure, policies.',
+    description: 'Name, schedule, zone, next fire time, pause, running and pending counts, last run, last success and failure, policies. (`recent_durations` and `recent_exit_codes` are only in a job\'s own answer.)',
     tags: ['jobs'],
     responses: { '200': json('the jobs, sorted by name', { type: 'object', properties: { jobs: { type: 'array', items: JobSchema } } }), ...AUTH_ERRORS },
     handler: async (_req, reply) => reply.type('application/json; charset=utf-8').send(await list.body()),
@@ -75,7 +75,7 @@ export function jobRoutes(routes: Routes, ctx: HttpContext): JobListCache {
     responses: { '200': json('the job', JobDetailSchema), ...AUTH_ERRORS, '404': errorResponse('no such job') },
     handler: async (req) => {
       const job = jobOf(ctx, req);
-      const idx = await schedulerIndex(ctx.control);
+      const idx = await ctx.index.get();
       const next = nextFireTimes(ctx, job, 10);
       return { ...jobJson(job, idx, await ctx.histories.load(job.name)), configuration: jobConfigJson(job), next_fire_times: next.times.map(iso), schedule_error: next.error };
     },

@@ -20,6 +20,7 @@ import { errorBody, HttpError } from './errors.js';
 import { followers } from './follow.js';
 import { HttpMetrics } from './http-metrics.js';
 import { JobHistories } from './job-history.js';
+import { SchedulerIndexCache } from './job-list.js';
 import { controlRoutes } from './routes-control.js';
 import { jobRoutes } from './routes-jobs.js';
 import { runRoutes } from './routes-runs.js';
@@ -92,6 +93,7 @@ export function buildApp(options: HttpServerOptions): { app: FastifyInstance; ct
     sessions: new Sessions(),
     metrics,
     log,
+    index: new SchedulerIndexCache(control),
     http: () => current,
   };
   control.events.on('reloaded', () => {
@@ -192,6 +194,7 @@ export function buildApp(options: HttpServerOptions): { app: FastifyInstance; ct
   routes.finish();
   app.addHook('onClose', async () => {
     jobList.stop();
+    ctx.index.stop();
     await exporter.close();
   });
   return { app, ctx };

@@ -7,7 +7,7 @@ import type { JobConfig } from '../../config/types.js';
 import { absoluteTime } from '../../report/humanize.js';
 import type { Identity } from '../auth.js';
 import type { HttpContext } from '../context.js';
-import { jobConfigJson, schedulerIndex } from '../model.js';
+import { jobConfigJson } from '../model.js';
 import { nextFireTimes, runPage } from '../routes-jobs.js';
 import { html, seg } from './html.js';
 import { canOperate, csrfField, page } from './layout.js';
@@ -22,7 +22,7 @@ export interface JobPageQuery {
 
 export async function jobPage(ctx: HttpContext, identity: Identity, job: JobConfig, query: JobPageQuery): Promise<string> {
   const now = ctx.control.clock.now();
-  const idx = await schedulerIndex(ctx.control);
+  const idx = await ctx.index.get();
   const history = await ctx.histories.load(job.name);
   const runs = await runPage(ctx, { limit: 25, ...(query.before === undefined ? {} : { before: query.before }) }, { jobNames: [job.name] });
   const next = nextFireTimes(ctx, job, 10);

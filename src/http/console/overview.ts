@@ -6,7 +6,6 @@
 import { humanDuration } from '../../report/humanize.js';
 import type { Identity } from '../auth.js';
 import type { HttpContext } from '../context.js';
-import { schedulerIndex } from '../model.js';
 import { html, seg } from './html.js';
 import { page } from './layout.js';
 import { dot, type DotState, elapsed, sparkline, when } from './parts.js';
@@ -16,7 +15,7 @@ export const OVERVIEW_PAGE = 500;
 
 export async function overviewPage(ctx: HttpContext, identity: Identity, q: string, pageNo: number): Promise<string> {
   const now = ctx.control.clock.now();
-  const idx = await schedulerIndex(ctx.control);
+  const idx = await ctx.index.get();
   const running = [...ctx.control.runningRuns()].sort((a, b) => a.startTime - b.startTime);
   const filter = q.trim().toLowerCase();
   const jobs = [...ctx.control.config().jobs.values()].filter((j) => filter === '' || j.name.toLowerCase().includes(filter));
