@@ -93,8 +93,10 @@ async function startDaemon(dir, waitFor) {
   return { child, stderr: () => stderr, base: /listening on (http:\/\/[\d.:]+)/.exec(stderr)?.[1] };
 }
 async function stopDaemon(d) {
+  if (d.child.exitCode !== null || d.child.signalCode !== null) return;
+  const exited = new Promise((r) => d.child.once('exit', r));
   d.child.kill('SIGTERM');
-  await new Promise((r) => d.child.once('exit', r));
+  await exited;
 }
 
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => f(x, 2)).join(' ')}; ${JOBS} jobs, ${RUNS} runs`);

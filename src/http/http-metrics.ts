@@ -43,8 +43,6 @@ export class HttpMetrics {
   private readonly runsFinished = new Map<string, number>();
   private readonly requests = new Map<string, { method: string; route: string; status: string; n: number }>();
   private readonly off: Array<() => void> = [];
-  /** Open server-sent event streams. */
-  followers = 0;
 
   constructor(events: TypedEmitter<DaemonEvents>) {
     this.off.push(
@@ -80,7 +78,7 @@ export class HttpMetrics {
   }
 
   /** The exposition text of these metrics, with the scheduler's state at this moment. */
-  render(status: Pick<SchedulerStatus, 'pending'>, running: number, startTime: number): string {
+  render(status: Pick<SchedulerStatus, 'pending'>, running: number, startTime: number, streams: number): string {
     let out = '';
     const family = (name: string, type: string, help: string, lines: string[]): void => {
       if (lines.length === 0) return;
@@ -109,7 +107,7 @@ export class HttpMetrics {
     family('dsari_daemon_retries_scheduled_total', 'counter', 'Retries scheduled after failed runs since the daemon started', [`dsari_daemon_retries_scheduled_total ${this.retries}`]);
     family('dsari_daemon_runs_cancelled_total', 'counter', 'Runs cancelled since the daemon started, by what they were (running or pending)', [...this.cancelled.entries()].sort().map(([w, n]) => `dsari_daemon_runs_cancelled_total${labels({ was: w })} ${n}`));
     family('dsari_http_requests_total', 'counter', 'HTTP requests answered, by method, route and status', [...this.requests.values()].sort((a, b) => (a.route + a.method + a.status < b.route + b.method + b.status ? -1 : 1)).map((r) => `dsari_http_requests_total${labels({ method: r.method, route: r.route, status: r.status })} ${r.n}`));
-    family('dsari_http_event_streams', 'gauge', 'Server-sent event streams open now (output followers and live pages)', [`dsari_http_event_streams ${this.followers}`]);
+    family('dsari_http_event_streams', 'gauge', 'Server-sent event streams open now (output followers and live pages)', [`dsari_http_event_streams ${streams}`]);
     return out;
   }
 }

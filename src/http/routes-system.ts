@@ -9,6 +9,7 @@ import { compileSchedule, isValidZone, localZone } from '../schedule/index.js';
 import type { HttpContext } from './context.js';
 import { badRequest, HttpError } from './errors.js';
 import { ExporterMetrics } from './metrics-worker.js';
+import { followers } from './follow.js';
 import { iso } from './model.js';
 import { openapiDocument } from './openapi.js';
 import type { Routes } from './routes.js';
@@ -131,7 +132,7 @@ export function systemRoutes(routes: Routes, ctx: HttpContext): ExporterMetrics 
       const text = await exporter.render([...ctx.control.config().jobs.keys()]).catch((err: unknown) => {
         throw new HttpError(503, 'metrics_unavailable', `collecting the run metrics failed: ${errorMessage(err)}`);
       });
-      const own = ctx.metrics.render(ctx.control.status(), ctx.control.runningRuns().length, started);
+      const own = ctx.metrics.render(ctx.control.status(), ctx.control.runningRuns().length, started, followers.size + eventStreams.size);
       return reply.header('Content-Type', EXPOSITION_CONTENT_TYPE).send(text + own);
     },
   });
@@ -151,7 +152,6 @@ export function systemRoutes(routes: Routes, ctx: HttpContext): ExporterMetrics 
       raw.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
       raw.write(': connected\n\n');
       eventStreams.add(raw);
-      ctx.metrics.followers++;
       const send = (event: string, data: unknown): void => {
         if (!raw.destroyed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
@@ -170,7 +170,6 @@ export function systemRoutes(routes: Routes, ctx: HttpContext): ExporterMetrics 
         clearInterval(heartbeat);
         for (const off of offs) off();
         eventStreams.delete(raw);
-        ctx.metrics.followers--;
       });
       return reply;
     },

@@ -8,7 +8,7 @@ import { existsSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import type { HttpConfig } from '../config/http.js';
+import { type HttpConfig, isLoopback } from '../config/http.js';
 import { DsariError, errorMessage } from '../errors.js';
 import { ListenError } from '../metrics/server.js';
 import type { Logger } from '../log.js';
@@ -118,6 +118,7 @@ export function buildApp(options: HttpServerOptions): { app: FastifyInstance; ct
 
   app.addHook('onRequest', async (req) => {
     const config = req.routeOptions.config as Partial<RouteConfig>;
+    if (!hostAllowed(req.headers.host, current)) throw new HttpError(421, 'misdirected', 'this server answers to its own address only (set http.public_url when it is reached through another name)');
     req.identity = identify({ authorization: req.headers.authorization, cookie: req.headers.cookie }, current, ctx.sessions);
     if (config.role !== undefined && config.role !== null) requireRole(req.identity, config.role);
   });
@@ -198,6 +199,26 @@ export function buildApp(options: HttpServerOptions): { app: FastifyInstance; ct
     await exporter.close();
   });
   return { app, ctx };
+}
+
+/**
+ * On a loopback address a page from another site must not reach the API through DNS rebinding
+ * (a name of theirs resolving to 127.0.0.1): the Host header must be a loopback name or address,
+ * or the host of `public_url`. Other addresses are reachable by name anyway (tokens protect them).
+ */
+export function hostAllowed(host: string | undefined, http: HttpConfig): boolean {
+  if (!isLoopback(http.listen) || http.listen.kind === 'unix') return true;
+  if (host === undefined) return false;
+  const name = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name.endsWith('.localhost')) return true;
+  if (http.publicUrl !== null) {
+    try {
+      return new URL(http.publicUrl).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1') === name;
+    } catch (err) {
+      void err; // public_url was checked at load; an unparsable one allows nothing extra.
+    }
+  }
+  return false;
 }
 
 /** A unix socket file left by a daemon that is gone (nothing accepts on it) is removed. */

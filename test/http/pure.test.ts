@@ -8,6 +8,7 @@ import { triggerBodyFromForm } from '../../src/http/console/job.js';
 import { HttpError } from '../../src/http/errors.js';
 import { decodeCursor, encodeCursor, redactEnvironment } from '../../src/http/model.js';
 import { parseRange } from '../../src/http/routes-runs.js';
+import { hostAllowed } from '../../src/http/server.js';
 import { findToken, newToken } from '../../src/http/tokens.js';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -91,5 +92,13 @@ describe('HTTP helpers', () => {
     expect(statusOf(() => requireCsrf(op, undefined))).toBeNull();
     // a session ends when its token leaves the configuration
     expect(identify({ cookie: `dsari_session=${s.id}` }, { ...none, tokens: [] }, sessions).principal.via).toBe('anonymous');
+  });
+
+  it('on loopback answers only to loopback names and the public_url host (no DNS rebinding)', () => {
+    const c = cfg('read');
+    for (const host of ['127.0.0.1:8250', 'localhost:8250', '[::1]:8250', 'localhost', 'app.localhost:1']) expect(hostAllowed(host, c), host).toBe(true);
+    for (const host of ['evil.example:8250', 'evil.example', undefined, '10.0.0.1:8250']) expect(hostAllowed(host, c), String(host)).toBe(false);
+    expect(hostAllowed('dsari.example.org', { ...c, publicUrl: 'https://dsari.example.org' })).toBe(true);
+    expect(hostAllowed('evil.example', { ...c, listen: { kind: 'tcp', host: '0.0.0.0', port: 1 } })).toBe(true);
   });
 });

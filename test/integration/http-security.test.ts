@@ -31,6 +31,19 @@ jobs:
     schedule: "* * * * * *"
 `;
 
+/** A GET with its own Host header (fetch does not let one set it). */
+function rawGetHost(base: string, path: string, host: string): Promise<{ status: number }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path, headers: { Host: host } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 type Doc = { paths: Record<string, Record<string, { 'x-dsari-role': string }>> };
 
 /** Every API operation with its role, paths filled with an existing job and a run id. */
@@ -104,6 +117,8 @@ describe('HTTP API: security and bad input', () => {
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.json<{ error: { message: string } }>().error.message).toMatch(message);
     }
+    const rebound = await rawGetHost(h.base, '/api/v1/jobs', 'evil.example:80');
+    expect(rebound.status).toBe(421);
     const limit = await call(h.base, '/api/v1/runs?limit=100000', { token: h.tokens.read });
     expect(limit.status).toBe(400);
     expect(limit.json<{ error: { message: string } }>().error.message).toMatch(/limit/);
