@@ -5,7 +5,8 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { runDirOf } from '../daemon/paths.js';
-import { findOutputFile, readOutputFile } from '../report/output.js';
+import { findOutputFile, openOutputFile } from '../report/output.js';
+import { decodedRange, decodedTail } from './output-slice.js';
 import type { RunRecord, RunQuery } from '../store/types.js';
 import type { HttpContext } from './context.js';
 import { HttpError, notFound } from './errors.js';
@@ -72,12 +73,14 @@ async function sendOutput(ctx: HttpContext, req: FastifyRequest, reply: FastifyR
       .header('Content-Length', range.end - range.start + 1)
       .send(createReadStream(file.path, { start: range.start, end: range.end }));
   }
-  // .gz/.xz: decoded first (ranges are of the decoded text, as a client sees it).
-  const body = await readOutputFile(file);
-  const range = parseRange(rangeHeader, body.length);
-  if (range === 'unsatisfiable') return reply.code(416).header('Content-Range', `bytes */${body.length}`).send('');
-  if (range === null) return reply.code(200).send(body);
-  return reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${body.length}`).send(body.subarray(range.start, range.end + 1));
+  // .gz/.xz: streamed decoded as a whole; a range (of the decoded text, as a client sees it) is
+  // cut from the decoded stream, keeping only its bytes (at most MAX_SLICE_BYTES).
+  const m = rangeHeader === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(rangeHeader.trim());
+  if (m === null || (m[1] === '' && m[2] === '')) return reply.code(200).send(openOutputFile(file));
+  const part = m[1] === '' ? await decodedTail(file, Number(m[2])) : await decodedRange(file, Number(m[1]), m[2] === '' ? null : Number(m[2]));
+  const start = m[1] === '' ? part.total - part.bytes.length : Number(m[1]);
+  if (part.bytes.length === 0) return reply.code(416).header('Content-Range', `bytes */${part.total}`).send('');
+  return reply.code(206).header('Content-Range', `bytes ${start}-${start + part.bytes.length - 1}/${part.total}`).send(part.bytes);
 }
 
 export function runRoutes(routes: Routes, ctx: HttpContext): void {

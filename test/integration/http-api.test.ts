@@ -4,7 +4,8 @@
  * preview, health, the OpenAPI document, and /metrics checked by promtool.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openapiMarkdown } from '../../src/http/openapi-markdown.js';
@@ -89,6 +90,27 @@ describe('HTTP API', () => {
     const beyond = await call(h.base, `/api/v1/runs/${id}/output`, { token: h.tokens.read, headers: { Range: 'bytes=100-' } });
     expect(beyond.status).toBe(416);
     await h.daemon.waitForOutput(new RegExp(`\\[echo ${id}\\] HTTP: trigger accepted from operator`));
+  });
+
+  it('serves a compressed output decoded, with ranges of the decoded text', async () => {
+    h = await startHttpDaemon(JOBS);
+    const id = await trigger(h, 'ticker');
+    await finished(h, id);
+    const dir = h.site.runDir('ticker', id);
+    const text = readFileSync(join(dir, 'output.txt'));
+    writeFileSync(join(dir, 'output.txt.gz'), gzipSync(text));
+    rmSync(join(dir, 'output.txt'));
+    const all = await call(h.base, `/api/v1/runs/${id}/output`, { token: h.tokens.read });
+    expect(all.text).toBe(text.toString());
+    const mid = await call(h.base, `/api/v1/runs/${id}/output`, { token: h.tokens.read, headers: { Range: 'bytes=0-5' } });
+    expect([mid.status, mid.text, mid.headers.get('content-range')]).toEqual([206, 'tick 1', `bytes 0-5/${text.length}`]);
+    const tail = await call(h.base, `/api/v1/runs/${id}/output`, { token: h.tokens.read, headers: { Range: 'bytes=-11' } });
+    expect([tail.status, tail.text]).toEqual([206, text.toString().slice(-11)]);
+    expect((await call(h.base, `/api/v1/runs/${id}/output`, { token: h.tokens.read, headers: { Range: `bytes=${text.length + 5}-` } })).status).toBe(416);
+    const page = await call(h.base, `/runs/${id}`, { token: h.tokens.read });
+    expect(page.text).toContain('tick 10');
+    const events = await readEvents(h.base, `/api/v1/runs/${id}/output?follow=1`, h.tokens.read, () => false);
+    expect(events.filter((e) => e.event === 'output').map((e) => JSON.parse(e.data) as string).join('')).toBe(text.toString());
   });
 
   it('follows a running run\'s output as server-sent events and ends with the exit code; a finished run gets all at once', async () => {

@@ -7,7 +7,7 @@ import { ansiToHtml } from '../../report/ansi.js';
 import { absoluteTime, humanDuration } from '../../report/humanize.js';
 import { findOutputFile } from '../../report/output.js';
 import { open } from 'node:fs/promises';
-import { readOutputFile } from '../../report/output.js';
+import { decodedTail } from '../output-slice.js';
 import type { Identity } from '../auth.js';
 import type { HttpContext } from '../context.js';
 import type { RunJson } from '../model.js';
@@ -22,8 +22,8 @@ async function outputTail(dir: string): Promise<{ text: string; cut: boolean }> 
   const file = await findOutputFile(dir);
   if (file === null) return { text: '', cut: false };
   if (file.compression !== 'none') {
-    const all = await readOutputFile(file);
-    return { text: all.subarray(Math.max(0, all.length - PAGE_OUTPUT_BYTES)).toString('utf8'), cut: all.length > PAGE_OUTPUT_BYTES };
+    const tail = await decodedTail(file, PAGE_OUTPUT_BYTES);
+    return { text: tail.bytes.toString('utf8'), cut: tail.total > tail.bytes.length };
   }
   const fh = await open(file.path, 'r');
   try {
