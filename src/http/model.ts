@@ -5,6 +5,7 @@
  */
 import type { EpochSeconds } from '../clock.js';
 import { REDACTED } from '../config/database.js';
+import { jobPolicies } from '../config/policies.js';
 import type { JobConfig } from '../config/types.js';
 import type { RunRecord } from '../store/types.js';
 import type { DaemonControl, PauseInfo } from './control-port.js';
@@ -100,17 +101,33 @@ export function jobJson(job: JobConfig, idx: SchedulerIndex, history: JobHistory
     history_loaded: history !== undefined,
     recent_durations: (history?.durations ?? []).map((d) => Math.round(d * 1000) / 1000),
     recent_exit_codes: history?.exitCodes ?? [],
-    policies: {
-      concurrent_runs: job.concurrentRuns,
-      concurrency_groups: [...job.concurrencyGroups],
-      max_execution: job.maxExecution,
-      max_execution_grace: job.maxExecutionGrace,
-    },
+    policies: policiesJson(job),
     job_group: job.jobGroup,
   };
 }
 
 export type JobJson = ReturnType<typeof jobJson>;
+
+/** A job's run policies (SPEC-BEYOND §12) and limits, as the API shows them. */
+export function policiesJson(job: JobConfig) {
+  const p = jobPolicies(job);
+  return {
+    concurrent_runs: job.concurrentRuns,
+    concurrency_groups: [...job.concurrencyGroups],
+    max_execution: job.maxExecution,
+    max_execution_grace: job.maxExecutionGrace,
+    catchup: p.catchup,
+    catchup_window: p.catchupWindow,
+    overlap: p.overlap,
+    retry:
+      p.retry === null
+        ? null
+        : { attempts: p.retry.attempts, delay: p.retry.delay, backoff: p.retry.backoff, max_delay: p.retry.maxDelay, jitter: p.retry.jitter, on_exit_codes: p.retry.onExitCodes === null ? null : [...p.retry.onExitCodes], on_timeout: p.retry.onTimeout, on_lost: p.retry.onLost },
+    after: [...p.after],
+    on_success: [...p.onSuccess],
+    on_failure: [...p.onFailure],
+  };
+}
 
 /** The job's configuration as shown (secret-looking environment values redacted). */
 export function jobConfigJson(job: JobConfig) {
@@ -124,6 +141,7 @@ export function jobConfigJson(job: JobConfig) {
     max_execution_grace: job.maxExecutionGrace,
     concurrency_groups: [...job.concurrencyGroups],
     concurrent_runs: job.concurrentRuns,
+    policies: policiesJson(job),
     job_group: job.jobGroup,
     render_reports: job.renderReports,
     jenkins_environment: job.jenkinsEnvironment,

@@ -54,11 +54,26 @@ describe('HTTP API', () => {
   secretive:
     command: /bin/true
     environment: {API_TOKEN: hunter2, PLAIN: visible}
+  flaky:
+    command: [/bin/sh, -c, 'exit 3']
+    overlap: skip
+    retry: {attempts: 1, delay: 0.2}
+    on_failure: [echo]
 `);
     const list = await call(h.base, '/api/v1/jobs', { token: h.tokens.read });
     expect(list.status).toBe(200);
     const jobs = list.json<{ jobs: Array<{ name: string; schedule: string | null; next_fire_time: string | null; running: number }> }>().jobs;
-    expect(jobs.map((j) => j.name)).toEqual(['echo', 'later', 'secretive', 'ticker']);
+    expect(jobs.map((j) => j.name)).toEqual(['echo', 'flaky', 'later', 'secretive', 'ticker']);
+    expect((jobs.find((j) => j.name === 'flaky') as unknown as { policies: unknown }).policies).toMatchObject({ overlap: 'skip', catchup: 'none', retry: { attempts: 1, delay: 0.2 }, on_failure: ['echo'], after: [] });
+    // a retry links both ways: the failed run to its retry, the retry to the first run
+    const first = await trigger(h, 'flaky');
+    const failedRun = await finished(h, first);
+    const retryId = await waitFor('the retry', async () => (await call(h!.base, `/api/v1/runs/${first}`, { token: h!.tokens.read })).json<{ retried_by: string | null }>().retried_by);
+    const retry = await finished(h, retryId);
+    expect(failedRun.exit_code).toBe(3);
+    expect(retry).toMatchObject({ retry_of: first, previous_attempt: first, retry_attempt: 1 });
+    const page = await call(h.base, `/runs/${retryId}`, { token: h.tokens.read });
+    expect(page.text).toContain(`href="/runs/${first}"`);
     const later = jobs.find((j) => j.name === 'later');
     expect(later).toMatchObject({ schedule: '0 3 * * *', running: 0 });
     expect(Date.parse(later?.next_fire_time ?? '')).toBeGreaterThan(Date.now());

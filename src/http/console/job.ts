@@ -7,7 +7,7 @@ import type { JobConfig } from '../../config/types.js';
 import { absoluteTime } from '../../report/humanize.js';
 import type { Identity } from '../auth.js';
 import type { HttpContext } from '../context.js';
-import { jobConfigJson } from '../model.js';
+import { jobConfigJson, policiesJson } from '../model.js';
 import { nextFireTimes, runPage } from '../routes-jobs.js';
 import { html, seg } from './html.js';
 import { canOperate, csrfField, page } from './layout.js';
@@ -31,6 +31,7 @@ export async function jobPage(ctx: HttpContext, identity: Identity, job: JobConf
   const nRunning = idx.running.get(job.name) ?? 0;
   const last = history.lastRun;
   const operate = canOperate(identity);
+  const pol = policiesJson(job);
   const name = seg(job.name);
 
   const triggerForm = operate
@@ -66,6 +67,10 @@ ${next.times.length === 0 ? '' : html`<ol class="times">${next.times.map((t) => 
 <dt>Concurrent runs</dt><dd>${job.concurrentRuns ? 'allowed' : 'one at a time'}</dd>
 <dt>Concurrency groups</dt><dd>${job.concurrencyGroups.length === 0 ? 'none' : job.concurrencyGroups.join(', ')}</dd>
 <dt>Max execution</dt><dd>${job.maxExecution === null ? 'no limit' : `${job.maxExecution} s (grace ${job.maxExecutionGrace} s)`}</dd>
+<dt>Overlap</dt><dd>${pol.overlap}</dd>
+<dt>Catch-up</dt><dd>${pol.catchup}</dd>
+<dt>Retry</dt><dd>${pol.retry === null ? 'none' : `${pol.retry.attempts} attempt(s), from ${pol.retry.delay} s ×${pol.retry.backoff}`}</dd>
+${pol.after.length + pol.on_success.length + pol.on_failure.length === 0 ? '' : html`<dt>Dependencies</dt><dd>${pol.after.length === 0 ? '' : html`after ${pol.after.map((j) => html`<a href="/jobs/${seg(j)}">${j}</a> `)}`}${pol.on_success.length === 0 ? '' : html` on success → ${pol.on_success.map((j) => html`<a href="/jobs/${seg(j)}">${j}</a> `)}`}${pol.on_failure.length === 0 ? '' : html` on failure → ${pol.on_failure.map((j) => html`<a href="/jobs/${seg(j)}">${j}</a> `)}`}</dd>`}
 <dt>Running / pending</dt><dd>${String(nRunning)} / ${String(idx.pending.get(job.name) ?? 0)}</dd>
 </dl></section>
 <section class="actions">${triggerForm}${pauseForm}</section>
