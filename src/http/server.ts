@@ -134,8 +134,9 @@ export function buildApp(options: HttpServerOptions): { app: FastifyInstance; ct
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'same-origin');
+    // Style attributes carry the 256-colour and true-colour spans of run output; they cannot run script.
     if (reply.getHeader('Content-Security-Policy') === undefined) {
-      reply.header('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+      reply.header('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     }
     return payload;
   });

@@ -5,11 +5,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openapiMarkdown } from '../../src/http/openapi-markdown.js';
 import { killLeftovers, ROOT, runCli, waitFor } from '../helpers/index.js';
+import { Site } from './daemon-helpers.js';
 import { call, type HttpDaemon, readEvents, startHttpDaemon } from './http-helpers.js';
 
 let h: HttpDaemon | null = null;
@@ -273,6 +275,37 @@ describe('HTTP API', () => {
     const legacy = ['dsari_run_count', 'dsari_run_success_count', 'dsari_run_failure_count'];
     expect(findings.filter((l) => !legacy.some((n) => l.startsWith(`${n} `)))).toEqual([]);
     expect(findings.length).toBeGreaterThan(0);
+  });
+
+  it('listens on a unix socket (a stale socket file replaced, removed at exit) and on [::1]', async () => {
+    const site = new Site('http:\n  listen: "unix:http.sock"\njobs: {}\n');
+    const sock = join(site.etc, 'http.sock');
+    // a socket file nobody accepts on, as a killed daemon leaves it
+    const stale = createServer();
+    await new Promise<void>((r) => stale.listen(sock, r));
+    await new Promise<void>((r) => stale.close(() => r()));
+    const d = site.start();
+    h = { site, daemon: d, base: '', tokens: { read: '', operate: '', admin: '' } };
+    await d.waitForOutput(`listening on unix:${sock}`);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest({ socketPath: sock, path: '/api/v1/jobs' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (x: string) => (text += x));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(JSON.parse(body)).toEqual({ jobs: [] });
+    await d.stop();
+    expect(existsSync(sock)).toBe(false);
+    site.writeConfig('http:\n  listen: "[::1]:0"\njobs: {}\n');
+    const d6 = site.start();
+    h = { site, daemon: d6, base: '', tokens: { read: '', operate: '', admin: '' } };
+    await d6.waitForOutput(/listening on http:\/\/\[::1\]:\d+/);
+    h = { ...h, base: (/listening on (http:\/\/\[::1\]:\d+)/.exec(d6.stderr) as RegExpExecArray)[1] as string };
+    expect((await call(h.base, '/healthz')).status).toBe(200);
+    expect((await call(h.base, '/api/v1/jobs')).json()).toEqual({ jobs: [] });
   });
 
   it('dsari token new prints a token and the entry with its SHA-256', async () => {
