@@ -5,6 +5,7 @@ import type { HttpConfig } from '../../src/config/http.js';
 import { identify, requireCsrf, requireRole, Sessions } from '../../src/http/auth.js';
 import { html, raw } from '../../src/http/console/html.js';
 import { triggerBodyFromForm } from '../../src/http/console/job.js';
+import { scheduleInWords } from '../../src/http/console/schedule-words.js';
 import { HttpError } from '../../src/http/errors.js';
 import { decodeCursor, encodeCursor, redactEnvironment } from '../../src/http/model.js';
 import { parseRange } from '../../src/http/routes-runs.js';
@@ -100,5 +101,26 @@ describe('HTTP helpers', () => {
     for (const host of ['evil.example:8250', 'evil.example', undefined, '10.0.0.1:8250']) expect(hostAllowed(host, c), String(host)).toBe(false);
     expect(hostAllowed('dsari.example.org', { ...c, publicUrl: 'https://dsari.example.org' })).toBe(true);
     expect(hostAllowed('evil.example', { ...c, listen: { kind: 'tcp', host: '0.0.0.0', port: 1 } })).toBe(true);
+  });
+});
+
+describe('schedules in words', () => {
+  it.each([
+    ['0 3 * * *', 'every day at 03:00'],
+    ['30 14 * * 1', 'every Monday at 14:30'],
+    ['0 9 * * MON-FRI', 'every weekday at 09:00'],
+    ['*/15 * * * *', 'every 15 minutes'],
+    ['* * * * * *', 'every second'],
+    ['* * * * * */10', 'every 10 seconds'],
+    ['5 * * * *', 'every hour at minute 5'],
+    ['@daily', 'every day at a time picked for the job'],
+    ['H 3 * * *', 'every day at a minute of hour 03 picked for the job'],
+    ['@hourly', 'every hour, at a minute picked for the job'],
+    ['0 0 1 * *', 'on day 1 of every month at 00:00'],
+    ['RRULE:FREQ=WEEKLY;BYDAY=MO,WE', 'every week on Monday, Wednesday'],
+    ['0 0 13 * 5', null],
+    ['1-5 * * * *', null],
+  ])('%s', (expr, words) => {
+    expect(scheduleInWords(expr)).toBe(words);
   });
 });

@@ -12,6 +12,7 @@ import { nextFireTimes, runPage } from '../routes-jobs.js';
 import { html, seg } from './html.js';
 import { canOperate, csrfField, page } from './layout.js';
 import { dot, durationChart, runTable, when } from './parts.js';
+import { scheduleInWords } from './schedule-words.js';
 
 export interface JobPageQuery {
   readonly before?: string;
@@ -59,7 +60,7 @@ ${pause === undefined ? '' : html`<p class="banner paused" id="paused">Paused by
 ${allPause === undefined ? '' : html`<p class="banner paused">The whole scheduler is paused by ${allPause.by}.</p>`}
 <div class="grid">
 <section class="card"><h2>Schedule</h2>
-${job.schedule === null ? html`<p>Triggers only (no schedule).</p>` : html`<p><code>${job.schedule}</code> in ${job.scheduleTimezone ?? 'the daemon\'s zone'}</p>`}
+${job.schedule === null ? html`<p>Triggers only (no schedule).</p>` : html`<p class="words">${scheduleInWords(job.schedule) ?? 'A cron schedule'}, in ${job.scheduleTimezone ?? 'the daemon\'s zone'}</p><p><code>${job.schedule}</code></p>`}
 ${next.error === null ? '' : html`<p class="error">${next.error}</p>`}
 ${next.times.length === 0 ? '' : html`<ol class="times">${next.times.map((t) => html`<li>${absoluteTime(t)} <span class="muted">(${when(t, now)})</span></li>`)}</ol>`}
 </section>
