@@ -4,6 +4,11 @@
       "target_name": "dsari_spawn",
       "sources": ["native/spawn.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "dsari_notify",
+      "sources": ["native/notify.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
     }
   ]
 }

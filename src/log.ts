@@ -1,7 +1,10 @@
 /**
  * One logger for the whole program: one line per event on stderr, with optional job/run context,
- * `LEVEL: [JOB RUN_ID] message` as the original writes it. Timestamps are added on a TTY.
+ * `LEVEL: [JOB RUN_ID] message` as the original writes it. Timestamps are added on a TTY, and by
+ * long-running commands unless stderr is the systemd journal (which stamps lines itself). With
+ * the `json` format each line is a JSON object (docs/operations.md, "Logging").
  */
+import { fstatSync } from 'node:fs';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -11,6 +14,19 @@ export interface LogContext {
   job?: string | undefined;
   run?: string | undefined;
 }
+
+/** Facts of an event that the JSON format carries as fields (the text format has them in the message). */
+export interface LogFields {
+  /** The run's process. */
+  pid?: number | undefined;
+  exitCode?: number | undefined;
+}
+
+/** How lines are written: the original's text, or one JSON object per line. */
+export type LogFormat = 'text' | 'json';
+
+/** The formats `--log-format` accepts. */
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 
 export interface LogSink {
   write(line: string): void;
@@ -23,6 +39,7 @@ export class Logger {
       sink?: LogSink;
       timestamps?: boolean;
       context?: LogContext;
+      format?: LogFormat;
     } = {},
   ) {}
 
@@ -35,31 +52,48 @@ export class Logger {
     return new Logger({ ...this.options, context: { ...this.options.context, ...context } });
   }
 
-  debug(message: string): void {
-    this.log('debug', message);
+  debug(message: string, fields?: LogFields): void {
+    this.log('debug', message, fields);
   }
-  info(message: string): void {
-    this.log('info', message);
+  info(message: string, fields?: LogFields): void {
+    this.log('info', message, fields);
   }
-  warning(message: string): void {
-    this.log('warning', message);
+  warning(message: string, fields?: LogFields): void {
+    this.log('warning', message, fields);
   }
-  error(message: string): void {
-    this.log('error', message);
+  error(message: string, fields?: LogFields): void {
+    this.log('error', message, fields);
   }
 
-  log(level: LogLevel, message: string): void {
+  log(level: LogLevel, message: string, fields?: LogFields): void {
     if (LEVEL_ORDER[level] < LEVEL_ORDER[this.level]) return;
     const ctx = this.options.context;
+    const sink = this.options.sink ?? stderrSink;
+    if (this.options.format === 'json') {
+      sink.write(`${jsonLine(level, message, ctx, fields, this.options.timestamps === true)}\n`);
+      return;
+    }
     let prefix = `${level.toUpperCase()}: `;
     if (ctx?.job !== undefined) {
       prefix += ctx.run !== undefined ? `[${ctx.job} ${ctx.run}] ` : `[${ctx.job}] `;
     }
     const stamp = this.options.timestamps ? `${new Date().toISOString()} ` : '';
     const line = `${stamp}${prefix}${message}`;
-    const sink = this.options.sink ?? stderrSink;
     sink.write(line.endsWith('\n') ? line : `${line}\n`);
   }
+}
+
+/** One event as a JSON object: time (when stamped), level, msg, then the context and fields set. */
+function jsonLine(level: LogLevel, msg: string, ctx: LogContext | undefined, fields: LogFields | undefined, stamped: boolean): string {
+  const record: Record<string, string | number> = {};
+  if (stamped) record['time'] = new Date().toISOString();
+  record['level'] = level;
+  record['msg'] = msg.replace(/\n$/, '');
+  if (ctx?.job !== undefined) record['job'] = ctx.job;
+  if (ctx?.run !== undefined) record['run_id'] = ctx.run;
+  if (fields?.pid !== undefined) record['pid'] = fields.pid;
+  if (fields?.exitCode !== undefined) record['exit_code'] = fields.exitCode;
+  return JSON.stringify(record);
 }
 
 /**
@@ -90,7 +124,30 @@ export class MemorySink implements LogSink {
   }
 }
 
-/** The default logger for a command: timestamps when stderr is a terminal. */
-export function createLogger(options: { debug?: boolean } = {}): Logger {
-  return new Logger({ level: options.debug ? 'debug' : 'info', timestamps: process.stderr.isTTY === true });
+/**
+ * The default logger for a command: timestamps when stderr is a terminal. A long-running
+ * command (`service`) stamps its lines unless stderr is the journal ({@link stderrIsJournal}).
+ */
+export function createLogger(options: { debug?: boolean; format?: LogFormat; service?: boolean } = {}): Logger {
+  const timestamps = options.service === true ? !stderrIsJournal() : process.stderr.isTTY === true;
+  return new Logger({ level: options.debug ? 'debug' : 'info', timestamps, format: options.format ?? 'text' });
+}
+
+/**
+ * Whether stderr is connected to the systemd journal: JOURNAL_STREAM ("DEVICE:INODE", set by
+ * systemd for StandardError=journal) names the very file stderr is. A child that inherited the
+ * variable but has its stderr elsewhere gets its timestamps back.
+ */
+export function stderrIsJournal(env: NodeJS.ProcessEnv = process.env, fd = 2): boolean {
+  const stream = env['JOURNAL_STREAM'];
+  if (stream === undefined) return false;
+  const m = /^(\d+):(\d+)$/.exec(stream);
+  if (m === null) return false;
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    return st.dev === BigInt(m[1] as string) && st.ino === BigInt(m[2] as string);
+  } catch {
+    // fd 2 closed: there is nowhere to log to anyway, and no journal to defer the stamps to.
+    return false;
+  }
 }

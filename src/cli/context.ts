@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../log.js';
 import { createStore } from '../store/index.js';
 import type { RunStore } from '../store/types.js';
 import type { GlobalOptions } from './common.js';
+import { logFormatOf } from './log-format.js';
 
 export interface CliContext {
   readonly config: Config;
@@ -23,7 +24,9 @@ export function globalOptions(cmd: Command): GlobalOptions {
 /** Loads the configuration for a command. @throws ConfigError */
 export function loadContext(cmd: Command): CliContext {
   const opts = globalOptions(cmd);
-  const log = createLogger({ debug: opts.debug === true });
+  // A command with --log-format is a long-running service (log-format.ts).
+  const format = logFormatOf(cmd);
+  const log = createLogger({ debug: opts.debug === true, ...(format === undefined ? {} : { format, service: true }) });
   const config = loadConfig({ configDir: opts.configDir, log });
   return { config, log };
 }

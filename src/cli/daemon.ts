@@ -10,19 +10,21 @@ import { loadConfig } from '../config/index.js';
 import { createDaemon, type Daemon, prepareDataDir } from '../daemon/index.js';
 import { errorMessage } from '../errors.js';
 import { spawnMethod } from '../executor/index.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, type LogFormat, type Logger } from '../log.js';
+import { systemdNotifier } from '../ops/systemd.js';
 import { createStore } from '../store/index.js';
 import type { RunStore } from '../store/types.js';
 import { EXIT_OK, newCommand, withGlobalOptions } from './common.js';
 import { globalOptions } from './context.js';
 import { handleSignals, installDaemonSignals } from './daemon-signals.js';
+import { logFormatOf, withLogFormat } from './log-format.js';
 
 /** Set in the environment of the detached copy started by `--fork`. */
 const FORKED_ENV = 'DSARI_DAEMON_FORKED';
 
 /** `dsari-daemon` / `dsari daemon` (SPEC §5). */
 export function daemonCommand(name = 'dsari-daemon'): Command {
-  return withGlobalOptions(newCommand(name, 'run the dsari scheduler daemon (foreground unless --fork)'))
+  return withLogFormat(withGlobalOptions(newCommand(name, 'run the dsari scheduler daemon (foreground unless --fork)')))
     .option('--fork', 'detach and run in the background; returns once the daemon is ready')
     .addHelpText(
       'after',
@@ -32,6 +34,11 @@ Signals:
   SIGTERM, SIGINT  shut down (waits for running runs unless shutdown_kill_runs is set)
   SIGQUIT          log the status: running runs, concurrency groups, pending runs
   SIGUSR1          scan the trigger directory now
+
+systemd (docs/operations.md):
+  With NOTIFY_SOCKET set (Type=notify) the daemon sends READY=1, STATUS=, RELOADING=1 and
+  STOPPING=1, and WATCHDOG=1 every WATCHDOG_USEC/2 from its scheduler loop. Log lines carry
+  timestamps unless JOURNAL_STREAM says stderr is the journal.
 
 Example:
   dsari-daemon -c ~/.dsari/etc           # logs "Scheduler running" when ready`,
@@ -43,19 +50,21 @@ Example:
         process.exitCode = await forkDaemon();
         return;
       }
-      await runDaemon(global.configDir, global.debug === true);
+      await runDaemon(global.configDir, global.debug === true, logFormatOf(cmd) ?? 'text');
     });
 }
 
-async function runDaemon(configDir: string | undefined, debug: boolean): Promise<void> {
-  const log = createLogger({ debug });
+async function runDaemon(configDir: string | undefined, debug: boolean, format: LogFormat): Promise<void> {
+  const log = createLogger({ debug, format, service: true });
   const clock = new SystemClock();
   const load = () => loadConfig({ configDir, log });
   const config = load();
   prepareDataDir(config.dataDir);
   const store = createStore(config.database, { log, dataDir: config.dataDir });
   await store.open();
-  const daemon = createDaemon({ config, loadConfig: load, store, clock, log });
+  const systemd = systemdNotifier({ env: process.env, log, clock });
+  const daemon = createDaemon({ config, loadConfig: load, store, clock, log, heartbeat: systemd?.heartbeat });
+  systemd?.attach(daemon);
   logSpawnMethod(log);
   // A throw anywhere in a callback must not take the runs down with the daemon.
   process.on('uncaughtException', (err) => log.error(`Internal error (the daemon keeps running): ${err.stack ?? errorMessage(err)}`));
@@ -84,7 +93,9 @@ async function runDaemon(configDir: string | undefined, debug: boolean): Promise
           reloadQueued = true;
           setImmediate(() => {
             reloadQueued = false;
+            systemd?.reloading();
             daemon.reload();
+            systemd?.reloadEnded();
           });
         }
         break;

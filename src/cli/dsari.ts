@@ -12,6 +12,9 @@ const { pauseCommand, resumeCommand } = await import('./pause.js');
 const { renderCommand } = await import('./render.js');
 const { scheduleCommand } = await import('./schedule.js');
 const { triggerCommand } = await import('./trigger.js');
+const { completeCommand, completionCommand } = await import('./completion.js');
+const { doctorCommand } = await import('./doctor.js');
+const { manpagesCommand } = await import('./manpages.js');
 const { tokenCommand } = await import('./token.js');
 
 /** The `dsari` command: every tool as a subcommand. */
@@ -26,7 +29,11 @@ export function dsariCommand() {
     .addCommand(migrateCommand('migrate'))
     .addCommand(pauseCommand('pause'))
     .addCommand(resumeCommand('resume'))
-    .addCommand(tokenCommand('token'));
+    .addCommand(doctorCommand('doctor'))
+    .addCommand(completionCommand('completion'))
+    .addCommand(completeCommand('__complete'), { hidden: true })
+    .addCommand(tokenCommand('token'))
+    .addCommand(manpagesCommand('manpages'), { hidden: true });
 }
 
 await runCli(dsariCommand());

@@ -7,6 +7,7 @@ import { parseQuantiles, type QuantileSpec } from '../metrics/quantile.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { newCommand, withGlobalOptions } from './common.js';
 import { globalOptions, loadContext, openStore } from './context.js';
+import { withLogFormat } from './log-format.js';
 
 interface ExporterOptions {
   listenAddress: string;
@@ -45,7 +46,7 @@ function pathArg(value: string): string {
 
 /** `dsari-prometheus-exporter` / `dsari prometheus-exporter` (SPEC §10). */
 export function exporterCommand(name = 'dsari-prometheus-exporter'): Command {
-  return withGlobalOptions(newCommand(name, 'serve run metrics for Prometheus'))
+  return withLogFormat(withGlobalOptions(newCommand(name, 'serve run metrics for Prometheus')))
     .option('--listen-address <address>', 'address to listen on', '0.0.0.0')
     .option('--listen-port <port>', 'port to listen on (0: any free port)', portArg, 50575)
     .option('--metrics-path <path>', 'HTTP path of the metrics', pathArg, '/metrics')

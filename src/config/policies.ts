@@ -134,11 +134,11 @@ function jobList(check: Checker, place: Place, raw: RawMapping, key: string): st
  * @throws ConfigError naming file, job and key
  */
 export function checkDependencies(check: Checker, jobs: ReadonlyMap<string, JobConfig>, placeOf: (job: string) => Place): void {
-  /** Edges "A must be triggered by B": B → A for `after`, A → B for on_*. */
-  const edges = new Map<string, Array<{ to: string; via: string }>>();
-  const add = (from: string, to: string, via: string): void => {
+  /** Edges "a run of `from` can cause a run of `to`", with the job and key that declare them. */
+  const edges = new Map<string, Array<{ to: string; owner: string; key: string }>>();
+  const add = (from: string, to: string, owner: string, key: string): void => {
     const list = edges.get(from) ?? [];
-    list.push({ to, via });
+    list.push({ to, owner, key });
     edges.set(from, list);
   };
   for (const job of jobs.values()) {
@@ -147,27 +147,25 @@ export function checkDependencies(check: Checker, jobs: ReadonlyMap<string, JobC
       for (const name of list) {
         if (!jobs.has(name)) check.fail(placeOf(job.name), [key], `no job named ${JSON.stringify(name)}`);
         if (name === job.name) check.fail(placeOf(job.name), [key], `a job cannot depend on itself (cycle: ${job.name} → ${job.name})`);
-        if (key === 'after') add(name, job.name, `${job.name}: after ${name}`);
-        else add(job.name, name, `${job.name}: ${key} ${name}`);
+        if (key === 'after') add(name, job.name, job.name, key);
+        else add(job.name, name, job.name, key);
       }
     }
   }
-  // Depth-first search with colours; a grey node met again closes a cycle.
+  // Depth-first search with colours; an edge back to a grey node closes a cycle, and the error
+  // names the key that declares that edge.
   const colour = new Map<string, 'grey' | 'black'>();
   const stack: string[] = [];
   const visit = (node: string): void => {
     colour.set(node, 'grey');
     stack.push(node);
-    for (const { to } of edges.get(node) ?? []) {
-      const c = colour.get(to);
+    for (const edge of edges.get(node) ?? []) {
+      const c = colour.get(edge.to);
       if (c === 'grey') {
-        const cycle = [...stack.slice(stack.indexOf(to)), to];
-        const first = cycle[0] as string;
-        const firstJob = jobs.get(first);
-        const key = firstJob !== undefined && jobPolicies(firstJob).after.includes(cycle[cycle.length - 2] as string) ? 'after' : 'on_success';
-        check.fail(placeOf(first), [key], `dependency cycle: ${cycle.join(' → ')} (through after / on_success / on_failure)`);
+        const cycle = [...stack.slice(stack.indexOf(edge.to)), edge.to];
+        check.fail(placeOf(edge.owner), [edge.key], `dependency cycle: ${cycle.join(' → ')} (through after / on_success / on_failure)`);
       }
-      if (c === undefined) visit(to);
+      if (c === undefined) visit(edge.to);
     }
     stack.pop();
     colour.set(node, 'black');

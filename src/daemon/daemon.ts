@@ -57,6 +57,8 @@ export interface DaemonOptions {
   readonly triggers?: { notify?: boolean; rescanMs?: number; settleMs?: number };
   /** How often the pause table is read. @default {@link PAUSE_POLL_MS} */
   readonly pausePollMs?: number;
+  /** Called on each pass of the loop, which wakes by `dueInMs()` (systemd's watchdog, ops/systemd.ts). */
+  readonly heartbeat?: { beat(): void; dueInMs(): number } | undefined;
 }
 
 interface Active {
@@ -100,7 +102,9 @@ export class Daemon {
   /** Durable pending runs whose cause's record is still being written (they start after it). */
   private readonly causeRecorded = new Map<string, Promise<unknown>>();
   private pauseTimer: TimerHandle | null = null;
-  private pauseKey = '';
+  private pauseKey = '[]';
+  /** Set once start() has logged "Scheduler running": before that nothing ticks. */
+  private running = false;
   private stateTimer: TimerHandle | null = null;
   private readonly startedAt: EpochSeconds;
 
@@ -169,6 +173,7 @@ export class Daemon {
     this.restoreKeptTriggers();
     this.watcher.start();
     this.schedulePausePoll();
+    this.running = true;
     this.log.info('Scheduler running');
     this.events.emit('ready', { pending: this.core.pendingCount, running: this.active.size });
     this.tick();
@@ -336,7 +341,7 @@ export class Daemon {
     }
     const key = JSON.stringify(pauses.map((p) => p.jobName).sort());
     if (key === this.pauseKey) return;
-    const before = new Set<string>(JSON.parse(this.pauseKey || '[]') as string[]);
+    const before = new Set<string>(JSON.parse(this.pauseKey) as string[]);
     this.pauseKey = key;
     this.core.setPauses(pauses);
     const now = new Set(pauses.map((p) => p.jobName));
@@ -351,7 +356,7 @@ export class Daemon {
       this.log.child(name === PAUSE_ALL ? {} : { job: name }).info(name === PAUSE_ALL ? 'Scheduler resumed' : 'Job resumed');
       this.events.emit('resumed', { jobName: name });
     }
-    this.tick();
+    if (this.running) this.tick();
   }
 
   private schedulePausePoll(): void {
@@ -401,7 +406,7 @@ export class Daemon {
     if (this.config.shutdownKillRuns) {
       for (const a of this.active.values()) {
         if (a.process === null) continue;
-        this.log.child({ job: a.jobName, run: a.runId }).info(`Shutdown requested, sending SIGTERM to PID ${a.process.pid ?? '?'}`);
+        this.log.child({ job: a.jobName, run: a.runId }).info(`Shutdown requested, sending SIGTERM to PID ${a.process.pid ?? '?'}`, { pid: a.process.pid ?? undefined });
         a.process.terminate(this.config.shutdownKillGrace);
       }
     } else if (this.active.size > 0) {
@@ -512,6 +517,7 @@ export class Daemon {
   /** Starts whatever may start now and sets the timer for the next due time. */
   private tick(): void {
     if (this.stopping) return;
+    this.options.heartbeat?.beat();
     const now = this.options.clock.now();
     this.checkClockJump(now);
     const decided = this.core.decide(now);
@@ -580,7 +586,8 @@ export class Daemon {
 
   private arm(now: EpochSeconds): void {
     const next = this.core.nextWakeup();
-    const ms = next === null ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil((next - now) * 1000)));
+    const maxSleep = Math.min(MAX_SLEEP_MS, this.options.heartbeat?.dueInMs() ?? MAX_SLEEP_MS);
+    const ms = next === null ? maxSleep : Math.min(maxSleep, Math.max(0, Math.ceil((next - now) * 1000)));
     const at = this.options.clock.monotonicMs() + ms;
     if (this.timer !== null && this.timerAt !== null && Math.abs(this.timerAt - at) < 1) return;
     this.clearTimer();
@@ -648,7 +655,7 @@ export class Daemon {
       this.core.setPid(run.runId, proc.pid);
       runData['pid'] = proc.pid;
       if (proc.processStartTime !== null) runData['process_start_time'] = proc.processStartTime;
-      log.info(`Running PID ${proc.pid}: ${formatCommand(proc.argv)}`);
+      log.info(`Running PID ${proc.pid}: ${formatCommand(proc.argv)}`, { pid: proc.pid });
       this.events.emit('runStarted', { jobName: run.jobName, runId: run.runId, pid: proc.pid, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, concurrencyGroup: d.concurrencyGroup });
       // Not awaited here: a database waiting for a lock must not hold up noticing the end.
       const record = { jobName: run.jobName, runId: run.runId, scheduleTime: run.scheduleTime, startTime: d.startTime, triggerType: run.triggerType, triggerData: run.triggerData, runData: { ...runData } };
@@ -702,7 +709,7 @@ export class Daemon {
       if (rd.error !== undefined) log.warning(`return_data ignored: ${rd.error}`);
     }
     const stopTime = Math.max(outcome.stopTime, entry.startTime);
-    log.info(`Finished with status ${outcome.exitCode} in ${formatTimedelta(stopTime - entry.startTime)}`);
+    log.info(`Finished with status ${outcome.exitCode} in ${formatTimedelta(stopTime - entry.startTime)}`, { exitCode: outcome.exitCode, pid: entry.process?.pid ?? undefined });
     this.active.delete(entry.runId);
     const policy = this.core.runFinished(entry.runId, { exitCode: outcome.exitCode, stopTime, timedOut: outcome.timedOut, lost: outcome.lostReason !== null, endedBy: entry.endedBy ?? null }, this.options.clock.now());
     if (policy.retry !== null) runData['dsari_retry'] = { run_id: policy.retry.runId, schedule_time: policy.retry.scheduleTime, attempt: policy.retry.triggerData['attempt'] };

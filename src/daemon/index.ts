@@ -7,7 +7,7 @@ import { jobSchedule } from '../schedule/job.js';
 import { isValidZone, localZone, parseDateTime } from '../schedule/time.js';
 import type { Schedule } from '../schedule/types.js';
 import type { RunStore } from '../store/types.js';
-import { Daemon } from './daemon.js';
+import { Daemon, type DaemonOptions } from './daemon.js';
 import { ProcessExecutor } from './executor-port.js';
 
 export { Daemon, type DaemonOptions } from './daemon.js';
@@ -48,7 +48,7 @@ export function scheduleLookup(compile: (job: JobConfig) => Schedule | null = co
 }
 
 /** A daemon wired to the real executor, schedules and time zones. */
-export function createDaemon(options: { config: Config; loadConfig: () => Config; store: RunStore; clock: Clock; log: Logger }): Daemon {
+export function createDaemon(options: { config: Config; loadConfig: () => Config; store: RunStore; clock: Clock; log: Logger; heartbeat?: DaemonOptions['heartbeat'] }): Daemon {
   return new Daemon({
     ...options,
     executor: new ProcessExecutor(options.clock, options.log),

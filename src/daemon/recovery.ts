@@ -48,7 +48,7 @@ export function recoverLeftovers(
     if (pid !== null && started !== null && ctx.executor.isAlive(pid, started)) {
       const process = ctx.executor.adopt({ job, runId: row.runId, runDir, pid, processStartTime: started, startTime: row.startTime });
       if (process !== null) {
-        log.info(`Adopted PID ${pid} left running by a previous daemon`);
+        log.info(`Adopted PID ${pid} left running by a previous daemon`, { pid });
         adopted.push({ row, job, runDir, process });
         continue;
       }
@@ -57,7 +57,7 @@ export function recoverLeftovers(
     const status = ctx.executor.readExitStatus(runDir);
     if (status !== null) {
       const stopTime = status.stopTime !== null && status.stopTime >= row.startTime ? status.stopTime : now;
-      log.warning(`Finished with status ${status.exitCode} while no daemon was watching; recorded from RUN_DIR`);
+      log.warning(`Finished with status ${status.exitCode} while no daemon was watching; recorded from RUN_DIR`, { exitCode: status.exitCode });
       finished.push({
         ...row,
         stopTime,
@@ -74,7 +74,7 @@ export function recoverLeftovers(
       pid === null
         ? 'the daemon stopped before the run\'s process was recorded'
         : `process ${pid} ended while no daemon was watching and left no exit status`;
-    log.warning(`Run lost: ${reason}; recorded with status ${EXIT_LOST}`);
+    log.warning(`Run lost: ${reason}; recorded with status ${EXIT_LOST}`, { exitCode: EXIT_LOST });
     finished.push({
       ...row,
       stopTime: Math.max(now, row.startTime),

@@ -4,7 +4,7 @@
  * metrics of finished runs are cached for `jobCacheSeconds` as in the original; those of running
  * runs and the clock are fresh on every scrape.
  */
-import type { JobSummary, RunStore } from '../store/types.js';
+import { PAUSE_ALL, type JobSummary, type RunStore } from '../store/types.js';
 import { VERSION } from '../version.js';
 import type { MetricFamily, Sample } from './exposition.js';
 import { quantile, type QuantileSpec } from './quantile.js';
@@ -40,6 +40,8 @@ const HELP = {
   dsari_time: 'Current time, seconds since epoch',
   dsari_exporter_collect_seconds: 'Time spent collecting metrics',
   dsari_version_info: 'dsari version information, constant value 1',
+  dsari_job_paused: 'Whether a job is paused (dsari pause), 1 while paused',
+  dsari_job_pending_runs: 'Retries and dependency runs waiting to start, per job and trigger type',
 } as const;
 
 type Name = keyof typeof HELP;
@@ -163,7 +165,7 @@ export class MetricsCollector {
   async collect(): Promise<MetricFamily[]> {
     const started = this.monotonicMs();
     const families = [...(await this.jobFamilies())];
-    if (this.options.includeRunning !== false) families.push(...(await this.runningFamilies()));
+    if (this.options.includeRunning !== false) families.push(...(await this.runningFamilies()), ...(await this.policyFamilies()));
     families.push(family('dsari_time', 'gauge', [{ labels: {}, value: this.now() }]));
     families.push(family('dsari_version_info', 'gauge', [{ labels: { version: VERSION }, value: 1, integer: true }]));
     const seconds = (this.monotonicMs() - started) / 1000;
@@ -230,6 +232,30 @@ export class MetricsCollector {
       family('dsari_last_run_start_time', 'gauge', startTime),
       family('dsari_last_run_stop_time', 'gauge', stopTime),
     ];
+  }
+
+  /**
+   * Paused jobs and durable pending runs (SPEC-BEYOND §12), fresh on every scrape. A family with
+   * no sample is left out, so a scheduler that uses no policy exports exactly the original's set.
+   */
+  private async policyFamilies(): Promise<MetricFamily[]> {
+    const jobs = [...new Set(this.jobNames())].sort();
+    const pauses = new Set((await this.store.listPauses()).map((p) => p.jobName));
+    const paused: Sample[] = pauses.size === 0 ? [] : jobs.map((job) => ({ labels: { job_name: job }, value: pauses.has(job) || pauses.has(PAUSE_ALL) ? 1 : 0, integer: true }));
+    const counts = new Map<string, number>();
+    for (const r of await this.store.listPending()) {
+      if (!jobs.includes(r.jobName)) continue;
+      const key = `${r.jobName}\u0000${r.triggerType}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const pending: Sample[] = [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, n]) => {
+      const [job, type] = key.split('\u0000') as [string, string];
+      return { labels: { job_name: job, trigger_type: type }, value: n, integer: true };
+    });
+    const out: MetricFamily[] = [];
+    if (paused.length > 0) out.push(family('dsari_job_paused', 'gauge', paused));
+    if (pending.length > 0) out.push(family('dsari_job_pending_runs', 'gauge', pending));
+    return out;
   }
 
   private async runningFamilies(): Promise<MetricFamily[]> {

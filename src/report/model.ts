@@ -27,6 +27,8 @@ export interface JobView {
   readonly concurrent_runs: boolean;
   /** Relative URL of the job page from the report root (`my%20job/`). */
   readonly url: string;
+  /** Set while the job (or the whole scheduler) is paused (SPEC-BEYOND §12.4); absent otherwise. */
+  paused?: { readonly by: string; readonly since: PyDateTime; readonly reason: string | null; readonly all: boolean };
   last_run: RunView | undefined;
   last_successful_run: RunView | undefined;
   /** Duration of the last run. */

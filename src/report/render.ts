@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import type { Config } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { RunRecord, RunStore } from '../store/types.js';
+import { PAUSE_ALL, type PauseRecord, type RunRecord, type RunStore } from '../store/types.js';
 import { CHART_MAX_RUNS, durationChartSvg } from './chart.js';
 import { type JobView, type RunView, applySummary, attachOutput, jobView, runView } from './model.js';
 import { readRunOutputIfExists } from './output.js';
+import { PyDateTime } from './pytime.js';
 import { pageExists, writeIfChanged, writePage, writePageAsync } from './page-files.js';
 import { type JobRenderState, type RenderState, emptyState, readState, writeState } from './state.js';
 import { type PageTemplates, builtinTemplateDir, loadTemplates } from './template-env.js';
@@ -111,6 +112,15 @@ function runsToWrite(views: readonly RunView[], prev: JobRenderState | undefined
  * @throws TemplateError for a template that does not compile or fails to render
  * @throws StoreError when the store cannot be read
  */
+/** Marks paused jobs (a pause of `*` marks every job). */
+function applyPauses(views: ReadonlyMap<string, JobView>, pauses: readonly PauseRecord[]): void {
+  const all = pauses.find((p) => p.jobName === PAUSE_ALL);
+  for (const [name, view] of views) {
+    const p = pauses.find((x) => x.jobName === name) ?? all;
+    if (p !== undefined) view.paused = { by: p.pausedBy, since: new PyDateTime(p.pausedAt), reason: p.reason, all: p.jobName === PAUSE_ALL };
+  }
+}
+
 export async function renderReports(options: RenderOptions): Promise<RenderResult> {
   const { config, store, log } = options;
   const regenerate = options.regenerate === true;
@@ -136,6 +146,7 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
     const v = views.get(s.jobName);
     if (v !== undefined) applySummary(v, s);
   }
+  applyPauses(views, await store.listPauses());
 
   let runPages = 0;
   let jobPages = 0;
@@ -149,6 +160,7 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
       count: view.run_count,
       lastRunId: view.last_run?.id ?? null,
       lastStopTime: view.last_run?.stop_time?.epoch ?? null,
+      ...(view.paused ? { paused: `${view.paused.by}@${view.paused.since.epoch}` } : {}),
     };
     next.jobs[job.name] = state;
     const unchanged =
@@ -156,6 +168,7 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
       prev !== undefined &&
       prev.count === state.count &&
       prev.lastRunId === state.lastRunId &&
+      prev.paused === state.paused &&
       pageExists(jobDir, gz);
     if (unchanged) continue;
 
@@ -179,7 +192,7 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
     if (toWrite.length > 0) log.debug(`Wrote ${toWrite.length} run page(s) of ${job.name}`);
     // Without a record of the last render, an existing job page is only rewritten when one of
     // its runs got a page now (as the original decides).
-    if (!regenerate && prev === undefined && toWrite.length === 0 && pageExists(jobDir, gz)) continue;
+    if (!regenerate && prev === undefined && toWrite.length === 0 && pageExists(jobDir, gz) && state.paused === undefined) continue;
     const html = templates.render('job.html', {
       job: view,
       runs: runViews,

@@ -18,6 +18,8 @@ export interface JobRenderState {
   lastRunId: string | null;
   /** Stop time of that run (null: none). */
   lastStopTime: EpochSeconds | null;
+  /** The pause shown on the page (who, since when), so a pause or resume rewrites it. */
+  paused?: string;
 }
 
 export interface RenderState {
@@ -65,7 +67,9 @@ export function readState(htmlDir: string): RenderState | null {
   }
   const jobs: Record<string, JobRenderState> = {};
   for (const [name, js] of Object.entries(o['jobs'] as Record<string, unknown>)) {
-    if (isJobState(js)) jobs[name] = { count: js.count, lastRunId: js.lastRunId, lastStopTime: js.lastStopTime };
+    if (!isJobState(js)) continue;
+    const paused = (js as { paused?: unknown }).paused;
+    jobs[name] = { count: js.count, lastRunId: js.lastRunId, lastStopTime: js.lastStopTime, ...(typeof paused === 'string' ? { paused } : {}) };
   }
   return { version: VERSION, gz: o['gz'], jobs };
 }

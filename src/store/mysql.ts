@@ -5,7 +5,6 @@
  */
 import type mysql from 'mysql2/promise';
 import type { MysqlConnection } from '../config/types.js';
-import { StoreError } from '../errors.js';
 import { INDEXES } from './sql.js';
 import { MYSQL_POLICY_TABLES, PAUSES_TABLE, PENDING_TABLE, POLICY_INDEXES } from './policy-sql.js';
 import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
@@ -137,6 +136,7 @@ export function mysqlBackend(connection: MysqlConnection): ServerBackend {
       }
       return conn;
     },
+    walkJobNames: false,
     createSchema: createMysqlSchema,
     insertPauseSql: `INSERT INTO ${PAUSES_TABLE} (job_name, paused_at, paused_by, reason) VALUES (?, ?, ?, ?)
       ON DUPLICATE KEY UPDATE job_name = ${PAUSES_TABLE}.job_name`,
@@ -162,15 +162,17 @@ export function mysqlBackend(connection: MysqlConnection): ServerBackend {
  * on a new database take turns. GET_LOCK names are server-wide: the database's name is part of
  * it (cut to MySQL's 64 characters).
  */
-const MYSQL_SCHEMA_LOCK = "LEFT(CONCAT('dsari_schema.', DATABASE()), 64)";
+const MYSQL_SCHEMA_LOCK = "SELECT LEFT(CONCAT('dsari_schema.', DATABASE()), 64) AS name";
 /** Seconds to wait for another process's schema step (creating indexes on a big table is slow). */
 export const MYSQL_SCHEMA_LOCK_WAIT_S = 600;
 
 /** Creates what is missing, under the schema lock; see ServerBackend.createSchema. */
 async function createMysqlSchema(conn: ServerConnection): Promise<string[]> {
-  const got = (await conn.query(`SELECT GET_LOCK(${MYSQL_SCHEMA_LOCK}, ?) AS got`, [MYSQL_SCHEMA_LOCK_WAIT_S]))[0]?.['got'];
+  const lock = String((await conn.query(MYSQL_SCHEMA_LOCK))[0]?.['name']);
+  const got = (await conn.query('SELECT GET_LOCK(?, ?) AS got', [lock, MYSQL_SCHEMA_LOCK_WAIT_S]))[0]?.['got'];
   if (Number(got) !== 1) {
-    throw new StoreError(`waited ${MYSQL_SCHEMA_LOCK_WAIT_S} s for another process creating the tables (lock ${MYSQL_SCHEMA_LOCK} not granted)`);
+    // ServerStore.wrap makes it a StoreError naming the database ("… creating tables failed: …")
+    throw new Error(`another process held the lock ${lock} for more than ${MYSQL_SCHEMA_LOCK_WAIT_S} s`);
   }
   try {
     const tables = new Set(
@@ -205,7 +207,7 @@ async function createMysqlSchema(conn: ServerConnection): Promise<string[]> {
     return created;
   } finally {
     // a connection that broke meanwhile released the lock with its session
-    if (!conn.broken) await conn.query(`SELECT RELEASE_LOCK(${MYSQL_SCHEMA_LOCK})`);
+    if (!conn.broken) await conn.query('SELECT RELEASE_LOCK(?)', [lock]);
   }
 }
 

@@ -35,19 +35,8 @@ import {
   type SqlDialect,
   type SummaryRow,
 } from './sql.js';
-import {
-  DELETE_PAUSE_SQL,
-  deletePendingSql,
-  isMissingTableError,
-  lastScheduledSql,
-  LIST_PAUSES_SQL,
-  LIST_PENDING_SQL,
-  mergeLastFires,
-  pauseFromRow,
-  pauseParams,
-  pendingFromRow,
-  pendingParams,
-} from './policy-sql.js';
+import { isMissingTableError } from './policy-sql.js';
+import { ServerPolicyRows } from './server-policies.js';
 import type {
   FinishedRun,
   JobSummary,
@@ -91,6 +80,8 @@ export interface ServerBackend {
   readonly insertPauseSql: string;
   /** Insert a pending run unless its id is pending, running or finished. Params: pendingParams. */
   readonly insertPendingSql: string;
+  /** True if per-job maxima are faster walked than grouped (no loose index scan): see lastScheduledSql. */
+  readonly walkJobNames: boolean;
   /** Insert into runs_running unless the id is in either table. Params: 7 columns + run id. */
   readonly insertRunningSql: string;
   /** Insert `rows` rows into runs, doing nothing for a run id already there. Params: 9 columns each. */
@@ -136,8 +127,16 @@ export class ServerStore implements RunStore {
   /** Serialises transactions on the one connection. */
   private txChain: Promise<unknown> = Promise.resolve();
 
+  private readonly policy: ServerPolicyRows;
+
   constructor(readonly backend: ServerBackend) {
     this.kind = backend.kind;
+    this.policy = new ServerPolicyRows({
+      backend,
+      transaction: (what, fn) => this.transaction(what, fn),
+      query: (what, sql) => this.query(what, sql),
+      optionalQuery: (what, sql) => this.optionalQuery(what, sql),
+    });
   }
 
   get target(): string {
@@ -278,16 +277,8 @@ export class ServerStore implements RunStore {
   async insertRunning(run: RunningRun, consumesPending?: string): Promise<void> {
     await this.transaction('recording a started run', async (c) => {
       await c.query(this.backend.insertRunningSql, this.runningParams(run));
-      await this.consumePending(c, consumesPending);
+      await this.policy.consume(c, consumesPending);
     });
-  }
-
-  private async consumePending(c: ServerConnection, runId: string | undefined): Promise<void> {
-    if (runId !== undefined && UUID_RE.test(runId)) await c.query(deletePendingSql(1), [runId]);
-  }
-
-  private async insertPending(c: ServerConnection, runs: readonly StoredPendingRun[]): Promise<void> {
-    for (const p of runs) await c.query(this.backend.insertPendingSql, pendingParams(p, (t) => this.enc(t)));
   }
 
   async updateRunningData(runId: string, runData: JsonObject): Promise<void> {
@@ -299,7 +290,10 @@ export class ServerStore implements RunStore {
   async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
     await this.transaction('recording a finished run', async (c) => {
       await this.insertFinished(c, [run]);
-      await this.insertPending(c, addPending ?? []);
+      // a finished run is pending no more, even if its running record (which consumes the
+      // pending row) could not be written: it must not run again after a restart
+      await this.policy.consume(c, run.runId);
+      await this.policy.insert(c, addPending ?? []);
     });
   }
 
@@ -312,8 +306,11 @@ export class ServerStore implements RunStore {
       let ended: FinishedRun[] = [];
       let caused: StoredPendingRun[] = [];
       const flushEnded = async (): Promise<void> => {
-        if (ended.length > 0) await this.insertFinished(c, ended);
-        await this.insertPending(c, caused);
+        if (ended.length > 0) {
+          await this.insertFinished(c, ended);
+          await this.policy.consumeAll(c, ended.map((r) => r.runId));
+        }
+        await this.policy.insert(c, caused);
         ended = [];
         caused = [];
       };
@@ -325,7 +322,7 @@ export class ServerStore implements RunStore {
         }
         await flushEnded();
         await c.query(this.backend.insertRunningSql, this.runningParams(w.run));
-        await this.consumePending(c, w.consumesPending);
+        await this.policy.consume(c, w.consumesPending);
       }
       await flushEnded();
     });
@@ -446,7 +443,7 @@ export class ServerStore implements RunStore {
   }
 
   /** Rows of one of our tables, or none when it does not exist (a database not upgraded). */
-  private async policyRows(what: string, sql: string): Promise<Record<string, unknown>[]> {
+  private async optionalQuery(what: string, sql: string): Promise<Record<string, unknown>[]> {
     const c = await this.connection();
     try {
       return await c.query(sql);
@@ -456,37 +453,26 @@ export class ServerStore implements RunStore {
     }
   }
 
-  async listPauses(): Promise<PauseRecord[]> {
-    return (await this.policyRows('listing pauses', LIST_PAUSES_SQL)).map((r) => pauseFromRow(r, (v) => this.backend.decodeTime(v)));
+  listPauses(): Promise<PauseRecord[]> {
+    return this.policy.listPauses();
   }
-
-  async addPause(pause: PauseRecord): Promise<boolean> {
-    return this.transaction('pausing a job', async (c) => (await c.execute(this.backend.insertPauseSql, pauseParams(pause, (t) => this.enc(t)))) > 0);
+  addPause(pause: PauseRecord): Promise<boolean> {
+    return this.policy.addPause(pause);
   }
-
-  async removePause(jobName: string): Promise<boolean> {
-    return this.transaction('resuming a job', async (c) => (await c.execute(DELETE_PAUSE_SQL, [jobName])) > 0);
+  removePause(jobName: string): Promise<boolean> {
+    return this.policy.removePause(jobName);
   }
-
-  async listPending(): Promise<StoredPendingRun[]> {
-    return (await this.policyRows('listing pending runs', LIST_PENDING_SQL)).map((r) => pendingFromRow(r, (v) => this.backend.decodeTime(v)));
+  listPending(): Promise<StoredPendingRun[]> {
+    return this.policy.listPending();
   }
-
-  async addPending(runs: readonly StoredPendingRun[]): Promise<void> {
-    if (runs.length > 0) await this.transaction('storing pending runs', (c) => this.insertPending(c, runs));
+  addPending(runs: readonly StoredPendingRun[]): Promise<void> {
+    return this.policy.addPending(runs);
   }
-
-  async removePending(runIds: readonly string[]): Promise<void> {
-    const ids = runIds.filter((id) => UUID_RE.test(id));
-    if (ids.length > 0) await this.transaction('removing pending runs', (c) => c.query(deletePendingSql(ids.length), ids));
+  removePending(runIds: readonly string[]): Promise<void> {
+    return this.policy.removePending(runIds);
   }
-
-  async lastScheduledFires(): Promise<Map<string, EpochSeconds>> {
-    const rows = [
-      ...(await this.query('reading the last scheduled fires', lastScheduledSql('runs'))),
-      ...(await this.query('reading the last scheduled fires', lastScheduledSql('runs_running'))),
-    ];
-    return mergeLastFires(rows, (v) => this.backend.decodeTime(v));
+  lastScheduledFires(): Promise<Map<string, EpochSeconds>> {
+    return this.policy.lastScheduledFires();
   }
 
   async *iterateFinished(pageSize = DEFAULT_PAGE_SIZE): AsyncIterable<FinishedRun[]> {

@@ -9,7 +9,9 @@ import type { EpochSeconds } from '../clock.js';
 import { jsonColumn, parseJsonColumn } from './rows.js';
 import type { PauseRecord, StoredPendingRun } from './types.js';
 
+/** Pauses: one row per paused job, `*` for the whole scheduler. */
 export const PAUSES_TABLE = 'dsari_pauses';
+/** Runs that exist but have not started (retries, dependency runs). */
 export const PENDING_TABLE = 'dsari_pending_runs';
 /** Index of dsari_pending_runs by schedule time (listPending's order). */
 export const PENDING_INDEX = 'dsari_pending_runs_schedule';
@@ -20,6 +22,7 @@ export interface TableDdl {
   readonly ddl: string;
 }
 
+/** Our tables on SQLite (times as epoch seconds, like the original's tables). */
 export const SQLITE_POLICY_TABLES: readonly TableDdl[] = [
   {
     name: PAUSES_TABLE,
@@ -43,6 +46,7 @@ export const SQLITE_POLICY_TABLES: readonly TableDdl[] = [
   },
 ];
 
+/** Our tables on PostgreSQL (uuid run ids, UTC `timestamp`s, json, like the original's tables). */
 export const PG_POLICY_TABLES: readonly TableDdl[] = [
   {
     name: PAUSES_TABLE,
@@ -66,6 +70,7 @@ export const PG_POLICY_TABLES: readonly TableDdl[] = [
   },
 ];
 
+/** Our tables on MySQL / MariaDB (char(36) run ids, UTC `datetime(6)`s, JSON text). */
 export const MYSQL_POLICY_TABLES: readonly TableDdl[] = [
   {
     name: PAUSES_TABLE,
@@ -94,8 +99,11 @@ export const POLICY_INDEXES: readonly { name: string; table: string; columns: st
   { name: PENDING_INDEX, table: PENDING_TABLE, columns: 'schedule_time, run_id' },
 ];
 
+/** Every pause, by job name. */
 export const LIST_PAUSES_SQL = `SELECT job_name, paused_at, paused_by, reason FROM ${PAUSES_TABLE} ORDER BY job_name`;
+/** Deletes the pause of one job. */
 export const DELETE_PAUSE_SQL = `DELETE FROM ${PAUSES_TABLE} WHERE job_name = ?`;
+/** Every pending run, by schedule time. */
 export const LIST_PENDING_SQL = `SELECT run_id, job_name, schedule_time, trigger_type, trigger_data, created_at FROM ${PENDING_TABLE} ORDER BY schedule_time, run_id`;
 
 /** DELETE of the pending runs with these ids (at least one). */
@@ -104,11 +112,22 @@ export function deletePendingSql(count: number): string {
 }
 
 /**
- * Per job, the latest schedule time of its scheduled runs in one table; the index
- * dsari_runs_sched_fires (trigger_type, job_name, schedule_time) answers it from the index alone.
+ * Per job, the latest schedule time of its scheduled runs in one table. `walk`: instead of
+ * grouping (which reads an index entry per scheduled run: 90 ms for 1,000,000 runs on SQLite),
+ * walk the job names of the index dsari_runs_sched_fires (trigger_type, job_name,
+ * schedule_time) with a recursive query, two index look-ups per job (SQLite: 0.2 ms;
+ * PostgreSQL: 130 ms → 3 ms). Not on MariaDB, which runs the walk's look-ups as range scans
+ * (200,000 runs: 60 ms grouped, 3 s walked). runs_running is small: grouped.
  */
-export function lastScheduledSql(table: 'runs' | 'runs_running'): string {
-  return `SELECT job_name, MAX(schedule_time) AS schedule_time FROM ${table} WHERE trigger_type = 'schedule' GROUP BY job_name`;
+export function lastScheduledSql(table: 'runs' | 'runs_running', walk = false): string {
+  if (!walk) return `SELECT job_name, MAX(schedule_time) AS schedule_time FROM ${table} WHERE trigger_type = 'schedule' GROUP BY job_name`;
+  return `WITH RECURSIVE jobs (name) AS (
+    SELECT (SELECT MIN(job_name) FROM ${table} WHERE trigger_type = 'schedule')
+    UNION ALL
+    SELECT (SELECT MIN(job_name) FROM ${table} WHERE trigger_type = 'schedule' AND job_name > jobs.name) FROM jobs WHERE jobs.name IS NOT NULL
+  )
+  SELECT name AS job_name, (SELECT MAX(schedule_time) FROM ${table} WHERE trigger_type = 'schedule' AND job_name = jobs.name) AS schedule_time
+  FROM jobs WHERE name IS NOT NULL`;
 }
 
 /**

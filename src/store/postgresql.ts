@@ -184,6 +184,7 @@ export function postgresqlBackend(dsn: string): ServerBackend {
       }
       return conn;
     },
+    walkJobNames: true,
     createSchema: createPgSchema,
     insertPauseSql: `INSERT INTO ${PAUSES_TABLE} (job_name, paused_at, paused_by, reason) VALUES (?, ?::timestamp, ?, ?)
       ON CONFLICT (job_name) DO NOTHING`,

@@ -39,23 +39,8 @@ import {
   type SummaryRow,
   type SqlDialect,
 } from './sql.js';
-import {
-  DELETE_PAUSE_SQL,
-  deletePendingSql,
-  isMissingTableError,
-  lastScheduledSql,
-  LIST_PAUSES_SQL,
-  LIST_PENDING_SQL,
-  mergeLastFires,
-  PAUSES_TABLE,
-  pauseFromRow,
-  pauseParams,
-  PENDING_TABLE,
-  pendingFromRow,
-  pendingParams,
-  POLICY_INDEXES,
-  SQLITE_POLICY_TABLES,
-} from './policy-sql.js';
+import { POLICY_INDEXES, SQLITE_POLICY_TABLES } from './policy-sql.js';
+import { SqlitePolicyRows } from './sqlite-policies.js';
 import type {
   FinishedRun,
   JobSummary,
@@ -91,22 +76,6 @@ export const SQLITE_RUNS_RUNNING_DDL = `CREATE TABLE runs_running (
   trigger_data text,
   run_data text
 )`;
-
-/** A pause, unless that job is already paused (params: pauseParams). */
-const SQLITE_INSERT_PAUSE_SQL = `INSERT INTO ${PAUSES_TABLE} (job_name, paused_at, paused_by, reason) VALUES (?, ?, ?, ?)
-  ON CONFLICT (job_name) DO NOTHING`;
-/** A pending run, unless its id is pending, running or finished already (params: pendingParams). */
-const SQLITE_INSERT_PENDING_SQL = `INSERT INTO ${PENDING_TABLE} (run_id, job_name, schedule_time, trigger_type, trigger_data, created_at)
-  SELECT ?, ?, ?, ?, ?, ?
-  WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?) AND NOT EXISTS (SELECT 1 FROM runs_running WHERE run_id = ?)
-  ON CONFLICT (run_id) DO NOTHING`;
-
-/** SQLite keeps times as epoch seconds (real). */
-function sqliteTime(value: unknown): EpochSeconds | null {
-  if (value === null || value === undefined) return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
-}
 
 const dialect: SqlDialect = {
   encodeTime: (t) => t,
@@ -146,6 +115,7 @@ export class SqliteStore implements RunStore {
   private statements = new Map<string, Database.Statement>();
   /** What open() created (see upgradeSchema). */
   private schemaCreated: string[] = [];
+  private readonly policy = new SqlitePolicyRows((sql) => this.stmt(sql));
 
   constructor(file: string, private readonly options: SqliteStoreOptions = {}) {
     this.file = resolve(file);
@@ -167,8 +137,8 @@ export class SqliteStore implements RunStore {
         // WAL: readers never block the writer. FULL: every commit is fsynced (durable).
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = FULL');
-        this.schemaCreated = db.transaction(() => this.createSchema(db)).immediate();
       });
+      this.schemaCreated = await this.lockedSchema('open');
     } catch (err) {
       this.db = null;
       db.close();
@@ -222,8 +192,13 @@ export class SqliteStore implements RunStore {
       await this.open();
       return [...this.schemaCreated];
     }
-    const db = this.db;
-    return this.retry('creating tables', () => db.transaction(() => this.createSchema(db)).immediate());
+    return this.lockedSchema('creating tables');
+  }
+
+  /** {@link SqliteStore.createSchema} in an IMMEDIATE transaction, waiting for other processes' locks. */
+  private lockedSchema(what: string): Promise<string[]> {
+    const db = this.conn();
+    return this.retry(what, () => db.transaction(() => this.createSchema(db)).immediate());
   }
 
   async close(): Promise<void> {
@@ -303,19 +278,10 @@ export class SqliteStore implements RunStore {
     return changes;
   }
 
-  /** Inside a transaction: a pending run, unless its id is pending, running or finished. */
-  private addPendingNow(p: StoredPendingRun): void {
-    this.stmt(SQLITE_INSERT_PENDING_SQL).run(...pendingParams(p, (t) => t));
-  }
-
-  private consumePendingNow(runId: string | undefined): void {
-    if (runId !== undefined) this.stmt(deletePendingSql(1)).run(runId);
-  }
-
   async insertRunning(run: RunningRun, consumesPending?: string): Promise<void> {
     const tx = this.conn().transaction(() => {
       this.insertRunningNow(run);
-      this.consumePendingNow(consumesPending);
+      this.policy.removePending(consumesPending);
     });
     await this.retry('recording a started run', () => {
       if (consumesPending === undefined) this.insertRunningNow(run);
@@ -328,10 +294,11 @@ export class SqliteStore implements RunStore {
       for (const w of writes) {
         if (w.kind === 'running') {
           this.insertRunningNow(w.run);
-          this.consumePendingNow(w.consumesPending);
+          this.policy.removePending(w.consumesPending);
         } else {
           this.finishRunNow(w.run);
-          for (const p of w.addPending ?? []) this.addPendingNow(p);
+          this.policy.removePending(w.run.runId);
+          for (const p of w.addPending ?? []) this.policy.addPending(p);
         }
       }
     });
@@ -365,45 +332,34 @@ export class SqliteStore implements RunStore {
   async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
     const tx = this.conn().transaction(() => {
       this.finishRunNow(run);
-      for (const p of addPending ?? []) this.addPendingNow(p);
+      // a finished run is pending no more, even if its running record (which consumes the
+      // pending row) could not be written: it must not run again after a restart
+      this.policy.removePending(run.runId);
+      for (const p of addPending ?? []) this.policy.addPending(p);
     });
     await this.retry('recording a finished run', () => tx.immediate());
   }
 
-  /** `fn`, or `empty` when our table is missing (a database not upgraded: readers never create it). */
-  private orEmpty<T>(empty: T, fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      if (isMissingTableError(err)) return empty;
-      throw err;
-    }
-  }
-
   async listPauses(): Promise<PauseRecord[]> {
-    return this.retry('listing pauses', () =>
-      this.orEmpty([], () => this.all(LIST_PAUSES_SQL).map((r) => pauseFromRow(r as unknown as Record<string, unknown>, sqliteTime))),
-    );
+    return this.retry('listing pauses', () => this.policy.listPauses());
   }
 
   async addPause(pause: PauseRecord): Promise<boolean> {
-    return this.retry('pausing a job', () => this.stmt(SQLITE_INSERT_PAUSE_SQL).run(...pauseParams(pause, (t) => t)).changes === 1);
+    return this.retry('pausing a job', () => this.policy.addPause(pause));
   }
 
   async removePause(jobName: string): Promise<boolean> {
-    return this.retry('resuming a job', () => this.stmt(DELETE_PAUSE_SQL).run(jobName).changes > 0);
+    return this.retry('resuming a job', () => this.policy.removePause(jobName));
   }
 
   async listPending(): Promise<StoredPendingRun[]> {
-    return this.retry('listing pending runs', () =>
-      this.orEmpty([], () => this.all(LIST_PENDING_SQL).map((r) => pendingFromRow(r as unknown as Record<string, unknown>, sqliteTime))),
-    );
+    return this.retry('listing pending runs', () => this.policy.listPending());
   }
 
   async addPending(runs: readonly StoredPendingRun[]): Promise<void> {
     if (runs.length === 0) return;
     const tx = this.conn().transaction(() => {
-      for (const p of runs) this.addPendingNow(p);
+      for (const p of runs) this.policy.addPending(p);
     });
     await this.retry('storing pending runs', () => tx.immediate());
   }
@@ -411,18 +367,13 @@ export class SqliteStore implements RunStore {
   async removePending(runIds: readonly string[]): Promise<void> {
     if (runIds.length === 0) return;
     const tx = this.conn().transaction(() => {
-      for (const id of runIds) this.consumePendingNow(id);
+      for (const id of runIds) this.policy.removePending(id);
     });
     await this.retry('removing pending runs', () => tx.immediate());
   }
 
   async lastScheduledFires(): Promise<Map<string, EpochSeconds>> {
-    return this.retry('reading the last scheduled fires', () =>
-      mergeLastFires(
-        [...this.all(lastScheduledSql('runs')), ...this.all(lastScheduledSql('runs_running'))] as unknown as Record<string, unknown>[],
-        sqliteTime,
-      ),
-    );
+    return this.retry('reading the last scheduled fires', () => this.policy.lastScheduledFires());
   }
 
   async listRunning(): Promise<RunningRun[]> {

@@ -60,6 +60,21 @@ describe('Daemon: retries', () => {
   });
 });
 
+describe('Daemon: lost runs (on_lost)', () => {
+  it('a run lost in a crash is retried with on_lost, and the retry is kept with its record', async () => {
+    const store = new MemoryStore();
+    const base = { scheduleTime: T0 - 60, startTime: T0 - 60, triggerType: 'schedule', triggerData: {} };
+    await store.insertRunning({ ...base, jobName: 'a', runId: 'gone', runData: { pid: 79, process_start_time: 5 } });
+    await store.insertRunning({ ...base, jobName: 'b', runId: 'gone-too', runData: { pid: 80, process_start_time: 5 } });
+    const h = harness([pjob('a', { retry: { ...RETRY, onLost: true } }), pjob('b', { retry: { ...RETRY, onLost: false } })], { store });
+    await h.daemon.start();
+    await settle();
+    expect(store.finished.get('gone')?.runData).toMatchObject({ dsari_status: 'lost', dsari_retry: { attempt: 1, schedule_time: T0 + 30 } });
+    expect(store.finished.get('gone-too')?.runData['dsari_retry']).toBeUndefined();
+    expect([...store.pending.values()].map((p) => [p.jobName, p.triggerType, p.triggerData])).toEqual([['a', 'retry', { retry_of: 'gone', previous_run: 'gone', attempt: 1 }]]);
+  });
+});
+
 describe('Daemon: pause and resume', () => {
   it('sees a pause written by another process, holds a trigger, and runs it after the resume', async () => {
     const h = harness([job('a', { schedule: 'every:10' })]);

@@ -46,6 +46,7 @@ export class MemoryStore implements RunStore {
     this.check();
     this.finished.set(run.runId, run);
     this.running.delete(run.runId);
+    this.pending.delete(run.runId);
     this.putPending(addPending ?? []);
   }
   private putPending(runs: readonly StoredPendingRun[]): void {

@@ -213,4 +213,21 @@ describe('collecting metrics from a database written by the original', () => {
     await check();
     expect(await summaryOf(c)).toContain('dsari_run_latency_seconds{job_name="a",quantile="1"} 500.0');
   });
+
+  it('exports paused jobs and pending retries and dependency runs only when there are some', async () => {
+    const c = collector({ quantiles: '0.5' });
+    const names = async () => parsePrometheusTextFormat(formatExposition(await c.collect())).map((f) => f.name);
+    expect(await names()).not.toContain('dsari_job_paused');
+    await store.addPause({ jobName: 'a', pausedAt: 1, pausedBy: 'ops', reason: null });
+    await store.addPending([
+      { runId: '00000000-0000-4000-8000-000000000001', jobName: 'c', scheduleTime: 10, triggerType: 'retry', triggerData: { attempt: 1 }, createdAt: 1 },
+      { runId: '00000000-0000-4000-8000-000000000002', jobName: 'c', scheduleTime: 11, triggerType: 'retry', triggerData: { attempt: 1 }, createdAt: 1 },
+      { runId: '00000000-0000-4000-8000-000000000003', jobName: 'b', scheduleTime: 12, triggerType: 'after', triggerData: {}, createdAt: 1 },
+    ]);
+    const text = formatExposition(await c.collect());
+    expect(text).toContain('# TYPE dsari_job_paused gauge\n');
+    expect(text).toContain('dsari_job_paused{job_name="a"} 1\ndsari_job_paused{job_name="b"} 0\ndsari_job_paused{job_name="c"} 0\n');
+    expect(text).toContain('dsari_job_pending_runs{job_name="b",trigger_type="after"} 1\ndsari_job_pending_runs{job_name="c",trigger_type="retry"} 2\n');
+    parseExpositionStrict(text);
+  });
 });

@@ -155,3 +155,31 @@ describe('time formatting matches Date', () => {
     );
   });
 });
+
+describe('runView: runs the policies made or ended (SPEC-BEYOND §12)', () => {
+  const j = () => jobView(job('build'));
+  it('a retry shows its attempt and links its chain; the failed run links its retry', () => {
+    const retry = runView(run('r3', T0, T0 + 1, 0, { triggerType: 'retry', triggerData: { retry_of: 'first-run-id', previous_run: 'second-run-id', attempt: 2 } }), j());
+    expect(retry.display_trigger_type).toBe('retry 2 of first-ru');
+    expect(retry.policy_links).toEqual([
+      { label: 'Retry of (first attempt)', id: 'first-run-id', url: '../first-run-id/' },
+      { label: 'Previous attempt', id: 'second-run-id', url: '../second-run-id/' },
+    ]);
+    const failed = runView(run('r1', T0, T0 + 1, 1, { runData: { dsari_retry: { run_id: 'retry-run-id', schedule_time: T0 + 30, attempt: 1 } } }), j());
+    expect(failed.display_trigger_type).toBe('schedule, retried by retry-ru');
+    expect(failed.policy_links).toEqual([{ label: 'Retried by (attempt 1)', id: 'retry-run-id', url: '../retry-run-id/' }]);
+  });
+
+  it('catch-up, dependency, replaced and cancelled runs are named; a Part I run is unchanged', () => {
+    expect(runView(run('c', T0, T0 + 1, 0, { runData: { dsari_catchup: true } }), j()).display_trigger_type).toBe('schedule (catch-up)');
+    const after = runView(run('d', T0, T0 + 1, 0, { triggerType: 'after', triggerData: { after: { b: 'run-b', a: 'run-a' } } }), j());
+    expect(after.display_trigger_type).toBe('after a, b');
+    expect(after.policy_links?.map((l) => l.url)).toEqual(['../../a/run-a/', '../../b/run-b/']);
+    expect(runView(run('u', T0, T0 + 1, 0, { triggerType: 'upstream', triggerData: { upstream: { job: 'compile', run_id: 'x', exit_code: 0 } } }), j()).display_trigger_type).toBe('upstream compile');
+    expect(runView(run('p', T0, T0 + 1, 143, { runData: { dsari_status: 'replaced' } }), j()).display_trigger_type).toBe('schedule (replaced)');
+    expect(runView(run('q', T0, T0 + 1, 143, { triggerType: 'file', runData: { dsari_status: 'cancelled' } }), j()).display_trigger_type).toBe('file (cancelled)');
+    const plain = runView(run('z', T0, T0 + 1), j());
+    expect(plain.display_trigger_type).toBe('schedule');
+    expect('policy_links' in plain).toBe(false);
+  });
+});

@@ -121,6 +121,26 @@ describe('renderReports', () => {
     expect(runPage).toContain('href="../../dsari.css"');
   });
 
+  it('marks paused jobs on the index and rewrites the job page when a pause starts or ends', async () => {
+    writeRuns(dataDir, baseRuns());
+    const cfg = config(dataDir, JOBS);
+    await render(cfg);
+    expect(read('build/index.html')).not.toContain('Paused');
+    const log = new Logger({ sink: new MemorySink() });
+    const store = new SqliteStore(join(dataDir, 'dsari.sqlite3'), { log });
+    await store.open();
+    await store.addPause({ jobName: 'build', pausedAt: NOW - 60, pausedBy: 'alice', reason: 'disk <swap>' });
+    await render(cfg);
+    expect(read('index.html')).toMatch(/build<\/a> <span class="badge" title="paused by alice: disk &lt;swap&gt;">paused<\/span>/);
+    expect(read('build/index.html')).toContain('<dt>Paused</dt><dd>since ');
+    expect(read('build/index.html')).toContain('by alice: disk &lt;swap&gt;</dd>');
+    expect(read('backup/index.html')).not.toContain('Paused');
+    await store.removePause('build');
+    await store.close();
+    await render(cfg);
+    expect(read('build/index.html')).not.toContain('Paused');
+  });
+
   it('leaves out jobs with render_reports false and jobs no longer configured, with their runs', async () => {
     writeRuns(dataDir, baseRuns());
     const r = await render(config(dataDir, JOBS));

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { databaseFromSpec } from '../../src/store/migrate.js';
@@ -46,5 +47,35 @@ describe('dsari migrate (SQLite to SQLite, arguments, errors)', () => {
 
     const usage = await runCli('dsari', ['migrate', '--from', src]);
     expect(usage.code).toBe(2);
+  });
+});
+
+describe('dsari migrate in place (without --from/--to)', () => {
+  const site = (database: string): string => {
+    const dir = join(tmp.path, `etc-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'dsari.yaml'), `data_dir: ${JSON.stringify(join(dir, 'var'))}\n${database}`);
+    return dir;
+  };
+
+  it('creates the tables of a new configured database (the default SQLite file in DATA_DIR)', async () => {
+    const etc = site('');
+    const r = await runCli('dsari', ['migrate', '-c', etc]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(new RegExp(`^Upgraded ${join(etc, 'var', 'dsari.sqlite3')}: created table runs, table runs_running, table dsari_pauses, table dsari_pending_runs, index `));
+    expect((await runCli('dsari', ['migrate', '-c', etc])).stdout).toMatch(/is up to date: nothing to create\n$/);
+  });
+
+  it('an unreachable server or a file that is not a database: one line on stderr, exit 1, no password', async () => {
+    const down = await runCli('dsari', ['migrate', '-c', site('database: {type: postgresql, dsn: "postgresql://u:sekrit-pw@127.0.0.1:1/x"}\n')]);
+    expect(down.code).toBe(1);
+    expect(down.stdout).toBe('');
+    expect(down.stderr).toMatch(/^dsari: postgresql database postgresql:\/\/u:REDACTED@127\.0\.0\.1:1\/x is unavailable \(connecting\): [^\n]*\n$/);
+    expect(down.stderr).not.toContain('sekrit-pw');
+    const junk = join(tmp.path, 'junk.sqlite3');
+    writeFileSync(junk, 'this is not a database, just text long enough to look like a header of one\n'.repeat(20));
+    const bad = await runCli('dsari', ['migrate', '-c', site(`database: {type: sqlite3, file: ${JSON.stringify(junk)}}\n`)]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(`dsari: ${junk} is not a SQLite database or is corrupt: file is not a database\n`);
   });
 });

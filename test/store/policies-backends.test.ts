@@ -127,6 +127,8 @@ for (const backend of BACKENDS) {
         await store.close();
       }
       expect([await db.columns('runs'), await db.columns('runs_running')]).toEqual(columns);
+      expect(await db.columns('dsari_pauses')).toEqual(['job_name', 'paused_at', 'paused_by', 'reason']);
+      expect(await db.columns('dsari_pending_runs')).toEqual(['run_id', 'job_name', 'schedule_time', 'trigger_type', 'trigger_data', 'created_at']);
       expect(await db.tables()).toEqual([...NEW_TABLES, 'runs', 'runs_running']);
       expect(await db.indexes()).toEqual(allIndexes(backend.kind));
     });
@@ -146,6 +148,26 @@ for (const backend of BACKENDS) {
       const half = await runCli('dsari', ['migrate', '-c', site.etc, '--to', '/tmp/x.sqlite3']);
       expect(half.code).toBe(2);
       expect(half.stderr).toMatch(/--to needs --from \(or give neither to upgrade the configured database in place\)/);
+    });
+
+    it('a store waits for the schema lock another process holds, then creates everything', async () => {
+      const db = await fresh();
+      const release = await db.holdSchemaLock();
+      const store = db.store();
+      let created: string[] | null = null;
+      const opening = store.upgradeSchema().then((c) => (created = c));
+      try {
+        // the lock is held: however long we look, nothing is created (not a timing assumption:
+        // a store that ignored the lock would have created the tables by now)
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(created).toBeNull();
+        expect((await db.tables()).filter((t) => t !== 'sqlite_sequence')).toEqual([]);
+      } finally {
+        await release();
+      }
+      await opening;
+      await store.close();
+      expect(created).toEqual(['table runs', 'table runs_running', ...createdOnOld(backend.kind)]);
     });
 
     it('4 processes opening a new database at the same moment: none fails, each table and index is created exactly once', async () => {

@@ -5,6 +5,8 @@
  * fixture. No server is ever stopped here.
  */
 import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseConfig } from '../../src/config/types.js';
@@ -13,7 +15,7 @@ import { PG_RUNS_DDL, PG_RUNS_RUNNING_DDL, postgresqlStore } from '../../src/sto
 import { SQLITE_RUNS_DDL, SQLITE_RUNS_RUNNING_DDL, SqliteStore } from '../../src/store/sqlite.js';
 import type { RunStore } from '../../src/store/types.js';
 import { makeTempDir } from '../helpers/index.js';
-import { mysqlAdmin, mysqlUnreachable, pgAdmin, pgDsn, pgUnreachable, testDbName } from './servers.js';
+import { MYSQL_ADMIN, mysqlAdmin, mysqlUnreachable, pgAdmin, pgDsn, pgUnreachable, testDbName } from './servers.js';
 import type { StoreFixture } from './store-suite.js';
 
 /** One fresh database of a backend. */
@@ -32,6 +34,8 @@ export interface TestDatabase {
   columns(table: string): Promise<string[]>;
   /** Runs one statement (a trigger, a DROP …). */
   exec(sql: string): Promise<void>;
+  /** Takes the backend's schema lock from another connection; resolves to its release. */
+  holdSchemaLock(): Promise<() => Promise<void>>;
   drop(): Promise<void>;
 }
 
@@ -74,6 +78,14 @@ export const sqliteBackend: Backend = {
         raw((db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[]),
       columns: async (table) => raw((db) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name)),
       exec: async (sql) => raw((db) => void db.exec(sql)),
+      holdSchemaLock: async () => {
+        const db = new Database(file);
+        db.exec('BEGIN IMMEDIATE');
+        return async () => {
+          db.exec('COMMIT');
+          db.close();
+        };
+      },
       drop: async () => tmp.cleanup(),
     };
   },
@@ -101,6 +113,15 @@ export const pgBackend: Backend = {
       columns: async (table) =>
         (await q(`SELECT column_name AS n FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`)).map((r) => String(r['n'])),
       exec: async (sql) => void (await q(sql)),
+      holdSchemaLock: async () => {
+        const c = new pg.Client({ connectionString: dsn });
+        await c.connect();
+        await c.query("SELECT pg_advisory_lock(hashtext('dsari schema'))");
+        return async () => {
+          await c.query("SELECT pg_advisory_unlock(hashtext('dsari schema'))");
+          await c.end();
+        };
+      },
       drop: async () => void (await pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
     };
   },
@@ -138,6 +159,15 @@ export const mysqlBackend: Backend = {
           String(r['n']),
         ),
       exec: async (sql) => void (await q(sql)),
+      holdSchemaLock: async () => {
+        const c = await mysql.createConnection({ ...MYSQL_ADMIN, database: name });
+        const [rows] = await c.query(`SELECT GET_LOCK('dsari_schema.${name}', 10) AS got`);
+        if (Number((rows as { got: unknown }[])[0]?.got) !== 1) throw new Error('GET_LOCK failed');
+        return async () => {
+          await c.query(`SELECT RELEASE_LOCK('dsari_schema.${name}')`);
+          await c.end();
+        };
+      },
       drop: async () => void (await mysqlAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name}`))),
     };
   },

@@ -140,6 +140,18 @@ export function policyCases(fixture: StoreFixture, current: () => RunStore, open
       expect(await store.listPending()).toEqual([]);
     });
 
+    it('a finished run is pending no more, even when its running record never consumed the pending row', async () => {
+      const lost = pending();
+      const kept = pending({ scheduleTime: 1_700_000_500 });
+      await store.addPending([lost, kept]);
+      // the start could not be recorded (database locked); the run ended and is recorded
+      await store.finishRun(finished({ runId: lost.runId, jobName: lost.jobName, triggerType: 'retry' }));
+      expect(await store.listPending()).toEqual([kept]);
+      if (store.recordBatch === undefined) throw new Error(`${fixture.kind}: no recordBatch`);
+      await store.recordBatch([{ kind: 'finished', run: finished({ runId: kept.runId, jobName: kept.jobName }) }, { kind: 'running', run: running() }]);
+      expect(await store.listPending()).toEqual([]);
+    });
+
     it('recordBatch honours consumesPending and addPending, all in one transaction', async () => {
       if (store.recordBatch === undefined) throw new Error(`${fixture.kind}: no recordBatch`);
       const a = running({ jobName: 'a' });
