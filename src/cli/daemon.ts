@@ -126,11 +126,11 @@ async function runDaemon(configDir: string | undefined, debug: boolean, format: 
 }
 
 async function startHttp(daemon: Daemon, store: RunStore, clock: SystemClock, log: Logger): Promise<{ close(): Promise<void> }> {
-  const { startHttpServer } = await import('../http/server.js');
-  const { controlOf } = await import('../http/daemon-control.js');
   const http = daemon.currentConfig.http;
   if (!http) throw new Error('startHttp without http configuration');
   try {
+    const { startHttpServer } = await import('../http/server.js');
+    const { controlOf } = await import('../http/daemon-control.js');
     return await startHttpServer({ control: controlOf(daemon, store, clock), http, log });
   } catch (err) {
     log.error(`${errorMessage(err)}; shutting down`);

@@ -3,7 +3,7 @@
  * cron shapes, and RRULE through the rrule library's own text. Anything else is described as
  * what it is ("a cron schedule"), next to the expression and its next fire times, which say it all.
  */
-import { rrulestr } from 'rrule';
+import rrulePackage from 'rrule';
 import { ALIASES } from '../../schedule/cron.js';
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -29,7 +29,8 @@ export function scheduleInWords(expression: string): string | null {
   const text = expression.trim();
   if (/^RRULE:/i.test(text)) {
     try {
-      return rrulestr(text).toText();
+      // rrule is CommonJS: its functions come from the default export under Node's ESM.
+      return rrulePackage.rrulestr(text).toText();
     } catch (err) {
       void err; // The schedule module reports bad rules; the page shows the expression anyway.
       return null;
