@@ -42,7 +42,6 @@ function lastOf(run: FinishedRun | null): LastRun | null {
 
 export class JobHistories {
   private readonly byJob = new Map<string, JobHistory>();
-  private loading: Promise<void> | null = null;
   private stopped = false;
   private readonly off: () => void;
   private readonly cancelled = new Set<string>();
@@ -63,12 +62,6 @@ export class JobHistories {
     };
   }
 
-  /** Whether every configured job's history has been loaded. */
-  get loaded(): boolean {
-    return this.loading === null ? false : this.pendingJobs === 0;
-  }
-  private pendingJobs = -1;
-
   /** The job's history, or undefined while it has not been loaded yet. */
   get(job: string): JobHistory | undefined {
     return this.byJob.get(job);
@@ -79,7 +72,7 @@ export class JobHistories {
     const have = this.byJob.get(job);
     if (have !== undefined) return have;
     const h = await this.read(job);
-    // An event may have filled it meanwhile; the event's data is newer.
+    // The background loader may have filled it meanwhile.
     const now = this.byJob.get(job);
     if (now !== undefined) return now;
     this.byJob.set(job, h);
@@ -89,8 +82,7 @@ export class JobHistories {
   /** Starts loading every job's history in the background (again after a reload: new jobs). */
   warm(jobs: readonly string[]): void {
     const todo = jobs.filter((j) => !this.byJob.has(j));
-    this.pendingJobs = todo.length;
-    this.loading = (async () => {
+    void (async () => {
       let sliceStart = performance.now();
       for (const job of todo) {
         if (this.stopped) return;
@@ -102,7 +94,6 @@ export class JobHistories {
             this.log.warning(`[${job}] HTTP: cannot read the job's history: ${errorMessage(err)}`);
           }
         }
-        this.pendingJobs--;
         if (performance.now() - sliceStart > SLICE_MS) {
           await new Promise((r) => setImmediate(r));
           sliceStart = performance.now();
