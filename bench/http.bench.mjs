@@ -196,6 +196,17 @@ async function startRun(job) {
   console.log(`output written → SSE follower (quiet): ${delays.length} lines, median ${f(pct(delays, 50))} ms, p95 ${f(pct(delays, 95))} ms (target p95 ≤ 100 ms)`);
 }
 
+// Baseline: the every-second job's lag with the server idle, over the same length of time.
+const idleFrom = Date.now() / 1000;
+await sleep(20_000);
+const idleTo = Date.now() / 1000;
+{
+  const bdb = new Database(join(dir, 'var', 'dsari.sqlite3'), { readonly: true });
+  const idleLags = bdb.prepare("SELECT start_time - schedule_time AS lag FROM runs WHERE job_name = 'tick' AND start_time BETWEEN ? AND ?").all(idleFrom, idleTo).map((r) => r.lag * 1000);
+  bdb.close();
+  console.log(`schedule lag with the server idle (tick, every second): ${idleLags.length} runs, median ${f(pct(idleLags, 50))} ms, p99 ${f(pct(idleLags, 99))} ms`);
+}
+
 // Load: 200 API requests/s (a mix of cheap and paged reads) and 100 followers of a long run.
 const longId = await startRun('long');
 const followers = Array.from({ length: 100 }, () => follow(longId, false));
@@ -213,7 +224,7 @@ const timer = setInterval(() => {
   }
 }, 100);
 const trig = [];
-for (let i = 0; i < 40; i++) {
+for (let i = 0; i < 80; i++) {
   const t = Date.now() / 1000;
   const r = await post(base, '/api/v1/jobs/instant/trigger', {});
   trig.push({ id: JSON.parse(r.body).run_id, t });
