@@ -176,6 +176,8 @@ function follow(runId, collect) {
         }
       });
       res.on('end', () => resolve(delays));
+      // a stream cut by the daemon's shutdown ends without 'end'
+      res.on('close', () => resolve(delays));
     });
     req.on('error', () => resolve(delays));
     req.end();
