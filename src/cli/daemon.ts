@@ -7,12 +7,13 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { SystemClock } from '../clock.js';
 import { loadConfig } from '../config/index.js';
-import { createDaemon, prepareDataDir } from '../daemon/index.js';
+import { createDaemon, type Daemon, prepareDataDir } from '../daemon/index.js';
 import { errorMessage } from '../errors.js';
 import { spawnMethod } from '../executor/index.js';
 import { createLogger, type LogFormat, type Logger } from '../log.js';
 import { systemdNotifier } from '../ops/systemd.js';
 import { createStore } from '../store/index.js';
+import type { RunStore } from '../store/types.js';
 import { EXIT_OK, newCommand, withGlobalOptions } from './common.js';
 import { globalOptions } from './context.js';
 import { handleSignals, installDaemonSignals } from './daemon-signals.js';
@@ -79,6 +80,11 @@ async function runDaemon(configDir: string | undefined, debug: boolean, format: 
     throw err;
   }
   collectWhenIdle();
+  // The HTTP API and console (loaded only when configured); a failure to listen stops the daemon.
+  const http = config.http ? await startHttp(daemon, store, clock, log).catch((err: unknown) => {
+    clearInterval(keepAlive);
+    throw err;
+  }) : null;
   let reloadQueued = false;
   handleSignals((signal) => {
     switch (signal) {
@@ -117,8 +123,23 @@ async function runDaemon(configDir: string | undefined, debug: boolean, format: 
     process.disconnect();
   }
   await daemon.done;
+  await http?.close();
   clearInterval(keepAlive);
   process.exitCode = EXIT_OK;
+}
+
+async function startHttp(daemon: Daemon, store: RunStore, clock: SystemClock, log: Logger): Promise<{ close(): Promise<void> }> {
+  const http = daemon.currentConfig.http;
+  if (!http) throw new Error('startHttp without http configuration');
+  try {
+    const { startHttpServer } = await import('../http/server.js');
+    const { controlOf } = await import('../http/daemon-control.js');
+    return await startHttpServer({ control: controlOf(daemon, store, clock), http, log });
+  } catch (err) {
+    log.error(`${errorMessage(err)}; shutting down`);
+    await daemon.shutdown('http');
+    throw err;
+  }
 }
 
 /** Says how runs are started: natively, or with child_process and why (a warning if not chosen). */

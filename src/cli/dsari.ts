@@ -25,6 +25,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; hidden?: boolean 
   completion: { load: async () => (await import('./completion.js')).completionCommand('completion') },
   prune: { load: async () => (await import('./prune.js')).pruneCommand('prune') },
   simulate: { load: async () => (await import('./simulate.js')).simulateCommand('simulate') },
+  token: { load: async () => (await import('./token.js')).tokenCommand('token') },
   __complete: { load: async () => (await import('./completion.js')).completeCommand('__complete'), hidden: true },
   manpages: { load: async () => (await import('./manpages.js')).manpagesCommand('manpages'), hidden: true },
 };

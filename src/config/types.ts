@@ -4,6 +4,7 @@
  */
 import type { NotifierConfig } from './notify.js';
 import type { RetentionKeys } from './retention.js';
+import type { HttpConfig } from './http.js';
 
 export interface JobConfig {
   readonly name: string;
@@ -128,4 +129,6 @@ export interface Config {
   readonly notify?: readonly NotifierConfig[];
   /** Top-level `retention` (§12.7). */
   readonly retention?: RetentionKeys;
+  /** The API and web console (SPEC-BEYOND §13); absent or null: nothing listens. */
+  readonly http?: HttpConfig | null | undefined;
 }

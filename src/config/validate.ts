@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { Checker, type Place } from './checker.js';
 import { readDatabase } from './database.js';
 import { readEnvironment } from './environment.js';
+import { readHttp } from './http.js';
 import { JOB_KEYS, readJob, type ScheduleCheck } from './job.js';
 import type { Origins } from './merge.js';
 import { nameProblem } from './names.js';
@@ -32,6 +33,7 @@ export const TOP_LEVEL_KEYS = [
   'concurrency_groups',
   'notify',
   'retention',
+  'http',
 ] as const;
 
 const GROUP_KEYS: readonly string[] = [...JOB_KEYS, 'job_names'];
@@ -97,6 +99,7 @@ export function validateConfig(raw: RawMapping, options: ValidateOptions): Confi
     files: options.files,
     notify: readNotify(check, top, raw) ?? [],
     retention: readRetention(check, top, raw),
+    http: readHttp(check, raw['http'], options.configDir),
   };
 }
 

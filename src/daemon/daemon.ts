@@ -28,7 +28,7 @@ import { STATE_FILE, writeStateFile } from './state-file.js';
 import { statusLines } from './status.js';
 import type { TriggerParseContext } from './trigger-file.js';
 import { type AcceptedTrigger, TriggerWatcher } from './trigger-watcher.js';
-import { DURABLE_TRIGGER_TYPES, type Decisions, type PendingRun, type SchedulerStatus, type StartDecision } from './types.js';
+import { type ActiveRun, DURABLE_TRIGGER_TYPES, type Decisions, type PendingRun, type SchedulerStatus, type StartDecision } from './types.js';
 
 /** The longest the daemon sleeps without looking at the clock (wall-clock jumps, safety). */
 export const MAX_SLEEP_MS = 60_000;
@@ -128,20 +128,25 @@ export class Daemon {
       ...(options.random ? { random: options.random } : {}),
     });
     this.recorder = new RunRecorder(options.store, options.clock, options.log, this.dataDir, () => this.holdOffMs());
-    this.notify = new NotifyService({ store: options.store, clock: options.clock, log: options.log, dataDir: this.dataDir, config: () => this.config });
+    this.notify = new NotifyService({
+      store: options.store,
+      clock: options.clock,
+      log: options.log,
+      dataDir: this.dataDir,
+      config: () => this.config,
+      // The run's page in the web console, when `http.public_url` says where that is (SPEC-BEYOND §12.6).
+      runUrl: (run) => {
+        const base = this.config.http?.publicUrl;
+        return base ? `${base.replace(/\/+$/, '')}/runs/${encodeURIComponent(run.runId)}` : null;
+      },
+    });
     this.retention = options.store.sqlRunner ? new RetentionRunner({ sql: options.store.sqlRunner(), clock: options.clock, log: options.log, config: () => this.config, holdOff: () => this.holdOffMs() }) : null;
     this.watcher = new TriggerWatcher({
       dataDir: this.dataDir,
       clock: options.clock,
       log: options.log,
       isKnownJob: (name) => this.core.jobs.has(name),
-      parseContext: (mtime) => ({
-        mtime,
-        localZone: this.zone(),
-        parseDateTime: options.time.parseDateTime,
-        isValidZone: options.time.isValidZone,
-        identityViolations: (env) => options.executor.identityViolations(env),
-      }),
+      parseContext: (mtime) => this.triggerContext(mtime),
       newRunId: this.newRunId,
       onAccept: (t) => this.acceptTrigger(t),
       onReject: (info) => this.events.emit('triggerRejected', info),
@@ -223,6 +228,57 @@ export class Daemon {
       this.tick();
     })().catch((err: unknown) => this.log.error(`After the reload: ${errorMessage(err)}`));
     return true;
+  }
+
+  /** How a trigger with this modification time is read (the watcher's rules; the HTTP API's too). */
+  triggerContext(mtime: EpochSeconds): TriggerParseContext {
+    return {
+      mtime,
+      localZone: this.zone(),
+      parseDateTime: this.options.time.parseDateTime,
+      isValidZone: this.options.time.isValidZone,
+      identityViolations: (env) => this.options.executor.identityViolations(env),
+    };
+  }
+
+  /**
+   * A trigger someone else already made durable in JOB/pending/RUN_ID.EXT (the HTTP API) is
+   * accepted like one the watcher took. False while shutting down (it is restored at the next start).
+   */
+  submitTrigger(t: AcceptedTrigger): boolean {
+    if (this.stopping) return false;
+    this.acceptTrigger(t);
+    return true;
+  }
+
+  /** The configuration in use (the last one a reload accepted). */
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  /** Running runs, group use and pending runs, as SIGQUIT logs them. */
+  schedulerStatus(): SchedulerStatus {
+    return this.core.status();
+  }
+
+  /** Runs waiting to start, unsorted (cheap: no status snapshot is built). */
+  pendingRuns(): PendingRun[] {
+    return this.core.pendingRuns();
+  }
+
+  /** Runs running now, unsorted. */
+  runningRuns(): ActiveRun[] {
+    return this.core.runningRuns();
+  }
+
+  /** The job's next fire time after `after` (null: never). @throws ScheduleError */
+  nextFireTime(job: JobConfig, after: EpochSeconds): EpochSeconds | null {
+    return this.options.nextFireTime(job, after);
+  }
+
+  /** True between "Scheduler running" and the start of shutdown. */
+  get scheduling(): boolean {
+    return this.lastLook !== null && !this.stopping;
   }
 
   private async catchUp(jobs: readonly string[]): Promise<void> {
@@ -335,11 +391,6 @@ export class Daemon {
   /** SIGUSR1: looks for trigger files now. */
   scanTriggers(): void {
     this.watcher.scan();
-  }
-
-  /** What the SIGQUIT status shows, as data (running, pending, groups, pauses, skipped fires). */
-  statusSnapshot(): SchedulerStatus {
-    return this.core.status();
   }
 
   /** SIGQUIT: logs each running run, group use and each pending run. */

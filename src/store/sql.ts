@@ -61,7 +61,15 @@ export function selectForQuery(
   if (q.jobNames && q.jobNames.length > 0) where.push(inList('job_name', q.jobNames, params));
   const ids = runIds ?? q.runIds;
   if (ids && ids.length > 0) where.push(inList('run_id', ids, params));
+  if (q.after !== undefined && q.orderBy !== 'stop_time') {
+    const col = q.orderBy ?? 'start_time';
+    const op = q.order === 'asc' ? '>' : '<';
+    // the leading range lets every backend use the (…, start_time, run_id) indexes
+    where.push(`${col} ${op}= ? AND (${col} ${op} ? OR run_id ${op} ?)`);
+    params.push(dialect.encodeTime(q.after.time), dialect.encodeTime(q.after.time), q.after.runId);
+  }
   if (table === 'runs') {
+    if (q.succeededOnly) where.push('exit_code = 0');
     if (q.failedOnly) where.push('exit_code <> 0');
     if (q.stoppedAfter !== undefined) {
       where.push('stop_time > ?');
@@ -83,7 +91,7 @@ export function selectForQuery(
 
 /** Whether a query reads runs_running / runs at all. */
 export function queryTables(q: RunQuery): { running: boolean; finished: boolean } {
-  const filtersFinishedOnly = q.failedOnly === true || q.stoppedAfter !== undefined;
+  const filtersFinishedOnly = q.failedOnly === true || q.succeededOnly === true || q.stoppedAfter !== undefined;
   return {
     running: (q.includeRunning ?? true) && !filtersFinishedOnly,
     finished: q.includeFinished ?? true,

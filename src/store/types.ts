@@ -52,6 +52,13 @@ export interface RunQuery {
   readonly limit?: number;
   /** Only runs whose stop_time is > this (finished runs; for incremental rendering). */
   readonly stoppedAfter?: EpochSeconds;
+  /** Only finished runs with exit_code = 0. @default false */
+  readonly succeededOnly?: boolean;
+  /**
+   * Keyset paging: only runs that come after this one in the query's order (by `orderBy`, then
+   * run id; `orderBy` 'start_time' or 'schedule_time').
+   */
+  readonly after?: { readonly time: EpochSeconds; readonly runId: string };
 }
 
 /** The previous runs of a job that feed PREVIOUS_*, PREVIOUS_GOOD_*, PREVIOUS_BAD_* (SPEC §6). */

@@ -231,6 +231,29 @@ function suite(fixture: StoreFixture): void {
       expect((await store.listRuns({ orderBy: 'schedule_time', order: 'asc' })).map((r) => r.runId)).toEqual([ids[0], ids[3], ids[1], ids[2], ids[4]]);
     });
 
+    it('listRuns pages by a keyset cursor (after a run) and filters successes', async () => {
+      const all = await store.listRuns();
+      const paged: string[] = [];
+      let after: { time: number; runId: string } | undefined;
+      for (let i = 0; i < 5; i++) {
+        const page = await store.listRuns({ limit: 2, ...(after === undefined ? {} : { after }) });
+        paged.push(...page.map((r) => r.runId));
+        const last = page[page.length - 1];
+        if (page.length < 2 || last === undefined) break;
+        after = { time: last.startTime, runId: last.runId };
+      }
+      expect(paged).toEqual(all.map((r) => r.runId));
+      expect((await store.listRuns({ order: 'asc', after: { time: 150, runId: ids[3]! } })).map((r) => r.runId)).toEqual([ids[1], ids[2], ids[4]]);
+      expect((await store.listRuns({ succeededOnly: true })).map((r) => r.runId)).toEqual([ids[2], ids[0]]);
+      // equal start times: the run id decides, so no run is skipped or repeated between pages
+      await fixture.clear();
+      const same = ['00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000000'];
+      for (const id of same) await store.finishRun(finished({ runId: id, startTime: 5, stopTime: 6 }));
+      const first = await store.listRuns({ limit: 1 });
+      const rest = await store.listRuns({ after: { time: first[0]!.startTime, runId: first[0]!.runId } });
+      expect([...first, ...rest].map((r) => r.runId)).toEqual([same[2], same[0], same[1]]);
+    });
+
     it('breaks ties by run id, identically on every backend', async () => {
       await fixture.clear();
       const same = ['00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000000'];
