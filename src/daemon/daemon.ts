@@ -566,6 +566,9 @@ export class Daemon {
       const why = s.reason === 'paused' ? 'the job is paused' : 'the job is still running (overlap: skip)';
       this.log.child({ job: s.run.jobName, run: s.run.runId }).info(`Scheduled run for ${formatLocalTime(s.run.scheduleTime)} skipped: ${why}`);
       this.events.emit('fireSkipped', { jobName: s.run.jobName, scheduleTime: s.run.scheduleTime, reason: s.reason });
+      void this.notify
+        .skipped({ jobName: s.run.jobName, runId: s.run.runId, scheduleTime: s.run.scheduleTime, reason: why })
+        .catch((err: unknown) => this.log.child({ job: s.run.jobName }).error(`Cannot keep the "skipped" notification: ${errorMessage(err)}`));
     }
     for (const r of decided.replace) {
       for (const id of r.runIds) {

@@ -141,7 +141,7 @@ export class NotificationDeliverer {
     let error: string | null;
     try {
       if (found === null) return await this.drop(row, log, `${what} dropped: that notifier is no longer in the configuration`);
-      const run = await this.options.store.getRun(row.runId);
+      const run = (await this.options.store.getRun(row.runId)) ?? (row.event === 'skipped' ? skippedFire(row) : null);
       if (run === null) return await this.drop(row, log, `${what} dropped: the run is no longer in the store`);
       error = await this.attempt(found.notifier, found.index, row, run, config);
     } catch (err) {
@@ -224,4 +224,23 @@ export class NotificationDeliverer {
     });
     return r.error;
   }
+}
+
+/**
+ * A fire skipped by `overlap: skip` or a pause has no run record (nothing started): its
+ * notification describes the fire from the outbox row (SPEC-BEYOND §12.2, §12.6).
+ */
+function skippedFire(row: NotificationRow): RunRecord {
+  return {
+    jobName: row.jobName,
+    runId: row.runId,
+    scheduleTime: row.createdAt,
+    startTime: row.createdAt,
+    stopTime: null,
+    exitCode: null,
+    running: false,
+    triggerType: 'schedule',
+    triggerData: {},
+    runData: { dsari_status: 'skipped' },
+  };
 }

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FinishedRun, OutboxEntry, RunRecord, RunStore } from '../store/types.js';
+import { insertNotificationSql, notificationParams } from '../store/notifications-table.js';
 import { NotificationDeliverer } from './deliverer.js';
 import { RunNotifications } from './runs.js';
 
@@ -32,6 +33,34 @@ export class NotifyService {
   async entriesFor(run: FinishedRun, retryPending = false): Promise<OutboxEntry[]> {
     if (this.options.store.sqlRunner === undefined) return [];
     return this.runs.entriesFor(this.options.config(), run, retryPending);
+  }
+
+  /**
+   * Notifications of a scheduled fire that was skipped (overlap: skip, a pause), for the jobs whose
+   * notifiers list `skipped`. Nothing is recorded in `runs` for a skipped fire, so they are written
+   * to the outbox on their own; the fire's would-be run id names them.
+   */
+  async skipped(fire: { jobName: string; runId: string; scheduleTime: number; reason: string }): Promise<number> {
+    const { store } = this.options;
+    if (store.sqlRunner === undefined) return 0;
+    const now = this.options.clock.now();
+    const run: FinishedRun = {
+      jobName: fire.jobName,
+      runId: fire.runId,
+      scheduleTime: fire.scheduleTime,
+      startTime: now,
+      stopTime: now,
+      exitCode: 0,
+      triggerType: 'schedule',
+      triggerData: {},
+      runData: { dsari_status: 'skipped', dsari_reason: fire.reason },
+    };
+    const entries = (await this.runs.entriesFor(this.options.config(), run, false)).filter((e) => e.event === 'skipped');
+    if (entries.length === 0) return 0;
+    const sql = store.sqlRunner();
+    await sql.batch(entries.map((e) => ({ sql: insertNotificationSql(sql.kind), params: notificationParams(e) })));
+    this.poke();
+    return entries.length;
   }
 
   /** Starts the deliverer (after the store is open). */
