@@ -9,6 +9,7 @@ const { exporterCommand } = await import('./exporter.js');
 const { infoCommand } = await import('./info/index.js');
 const { migrateCommand } = await import('./migrate.js');
 const { pauseCommand, resumeCommand } = await import('./pause.js');
+const { pruneCommand } = await import('./prune.js');
 const { renderCommand } = await import('./render.js');
 const { scheduleCommand } = await import('./schedule.js');
 const { triggerCommand } = await import('./trigger.js');
@@ -33,7 +34,8 @@ export function dsariCommand() {
     .addCommand(completionCommand('completion'))
     .addCommand(completeCommand('__complete'), { hidden: true })
     .addCommand(tokenCommand('token'))
-    .addCommand(manpagesCommand('manpages'), { hidden: true });
+    .addCommand(manpagesCommand('manpages'), { hidden: true })
+    .addCommand(pruneCommand('prune'));
 }
 
 await runCli(dsariCommand());

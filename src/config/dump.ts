@@ -7,6 +7,8 @@ import type { EpochSeconds } from '../clock.js';
 import { jobSchedule } from '../schedule/job.js';
 import { formatIso, localZone } from '../schedule/time.js';
 import { redactDatabase } from './database.js';
+import { jobNotifiers, redactNotifiers } from './notify.js';
+import { dumpRetention, mergeRetention } from './retention.js';
 import type { Config, JobConfig, JobPolicies } from './types.js';
 
 /**
@@ -34,12 +36,12 @@ export function normalisedJob(job: JobConfig, now: EpochSeconds): Record<string,
     jenkins_environment: job.jenkinsEnvironment,
     job_group: job.jobGroup,
     concurrent_runs: job.concurrentRuns,
-    ...(job.policies === undefined ? {} : policyKeys(job.policies)),
+    ...(job.policies === undefined ? {} : runPolicyKeys(job.policies)),
   };
 }
 
 /** A job's run policies in the configuration's own keys (only for jobs that set one). */
-function policyKeys(p: JobPolicies): Record<string, unknown> {
+function runPolicyKeys(p: JobPolicies): Record<string, unknown> {
   return {
     catchup: p.catchup,
     catchup_window: p.catchupWindow,
@@ -68,8 +70,21 @@ export function normalisedJobs(config: Config, now: EpochSeconds, only?: readonl
   const out: Record<string, Record<string, unknown>> = {};
   for (const job of config.jobs.values()) {
     if (only !== undefined && !only.includes(job.name)) continue;
-    out[job.name] = normalisedJob(job, now);
+    out[job.name] = { ...normalisedJob(job, now), ...notifyKeys(config, job) };
   }
+  return out;
+}
+
+/**
+ * `notify` (redacted) and `retention` of a job, effective values; only when the configuration
+ * uses them, so that a Part I configuration dumps exactly as before.
+ */
+function notifyKeys(config: Config, job: JobConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const notify = jobNotifiers(config, job);
+  if (notify.length > 0) out['notify'] = redactNotifiers(notify);
+  const retention = mergeRetention(config.retention ?? {}, job.retention);
+  if (Object.values(retention).some((v) => v !== null)) out['retention'] = dumpRetention(retention);
   return out;
 }
 
@@ -90,5 +105,7 @@ export function normalisedConfig(config: Config, now: EpochSeconds): Record<stri
     shutdown_kill_grace: config.shutdownKillGrace,
     environment: { ...config.environment },
     database: JSON.parse(JSON.stringify(redactDatabase(config.database))) as unknown,
+    ...(config.notify !== undefined && config.notify.length > 0 ? { notify: redactNotifiers(config.notify) } : {}),
+    ...(config.retention !== undefined && Object.keys(config.retention).length > 0 ? { retention: dumpRetention(mergeRetention(config.retention, undefined)) } : {}),
   };
 }

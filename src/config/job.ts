@@ -8,6 +8,8 @@ import { CommandSplitError, splitCommand } from './command.js';
 import { readEnvironment } from './environment.js';
 import { nameProblem } from './names.js';
 import { POLICY_KEYS, readPolicies } from './policies.js';
+import { readNotify } from './notify.js';
+import { readRetention } from './retention.js';
 import type { JobConfig } from './types.js';
 import { describeValue, type RawMapping } from './values.js';
 
@@ -26,6 +28,8 @@ export const JOB_KEYS = [
   'job_group',
   'concurrent_runs',
   ...POLICY_KEYS,
+  'notify',
+  'retention',
 ] as const;
 
 /** Default of `max_execution_grace`, seconds. */
@@ -67,7 +71,11 @@ export function readJob(
     }
   }
   const explicitGroup = check.string(place, raw, 'job_group', true) ?? null;
+  const notify = readNotify(check, place, raw);
+  const retention = readRetention(check, place, raw);
   return {
+    ...(notify === undefined ? {} : { notify }),
+    ...(Object.keys(retention).length === 0 ? {} : { retention }),
     name,
     command,
     commandAppendRun: check.bool(place, raw, 'command_append_run', false),

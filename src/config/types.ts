@@ -3,6 +3,8 @@
  * nothing downstream re-validates or mutates it. Durations are seconds.
  */
 import type { HttpConfig } from './http.js';
+import type { NotifierConfig } from './notify.js';
+import type { RetentionKeys } from './retention.js';
 
 export interface JobConfig {
   readonly name: string;
@@ -33,6 +35,10 @@ export interface JobConfig {
    * without them behaves exactly as in Part I. Read them through `jobPolicies()` (config/policies.ts).
    */
   readonly policies?: JobPolicies;
+  /** The job's own `notify` (SPEC-BEYOND §12.6); absent: the top level's applies. */
+  readonly notify?: readonly NotifierConfig[];
+  /** The job's own `retention` keys (§12.7), each overriding the top level's. */
+  readonly retention?: RetentionKeys;
 }
 
 /** A job's run policies, validated (SPEC-BEYOND §12.1–§12.5). */
@@ -121,4 +127,8 @@ export interface Config {
   readonly files: readonly string[];
   /** The API and web console (SPEC-BEYOND §13); absent or null: nothing listens. */
   readonly http?: HttpConfig | null | undefined;
+  /** Top-level `notify`: every job's default (SPEC-BEYOND §12.6). */
+  readonly notify?: readonly NotifierConfig[];
+  /** Top-level `retention` (§12.7). */
+  readonly retention?: RetentionKeys;
 }

@@ -11,6 +11,8 @@ import { JOB_KEYS, readJob, type ScheduleCheck } from './job.js';
 import type { Origins } from './merge.js';
 import { nameProblem } from './names.js';
 import { checkDependencies } from './policies.js';
+import { readNotify } from './notify.js';
+import { readRetention } from './retention.js';
 import type { ConcurrencyGroupConfig, Config, JobConfig } from './types.js';
 import { isMapping, type RawMapping } from './values.js';
 
@@ -30,6 +32,8 @@ export const TOP_LEVEL_KEYS = [
   'job_groups',
   'concurrency_groups',
   'http',
+  'notify',
+  'retention',
 ] as const;
 
 const GROUP_KEYS: readonly string[] = [...JOB_KEYS, 'job_names'];
@@ -94,6 +98,8 @@ export function validateConfig(raw: RawMapping, options: ValidateOptions): Confi
     warnings: check.warnings,
     files: options.files,
     http: readHttp(check, raw['http'], options.configDir),
+    notify: readNotify(check, top, raw) ?? [],
+    retention: readRetention(check, top, raw),
   };
 }
 

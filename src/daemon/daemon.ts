@@ -11,6 +11,8 @@ import type { Clock, EpochSeconds, TimerHandle } from '../clock.js';
 import type { Config, JobConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { NotifyService } from '../notify/service.js';
+import { RetentionRunner } from '../retention/runner.js';
 import { PAUSE_ALL, type JsonObject, type PauseRecord, type RunStore } from '../store/types.js';
 import { SchedulerCore } from './core.js';
 import { DsariError } from '../errors.js';
@@ -107,6 +109,10 @@ export class Daemon {
   private running = false;
   private stateTimer: TimerHandle | null = null;
   private readonly startedAt: EpochSeconds;
+  /** Notifications (SPEC-BEYOND §12.6): outbox rows with each record, delivered in the background. */
+  private readonly notify: NotifyService;
+  /** Background retention (§12.7); null for a store without plain SQL. */
+  private readonly retention: RetentionRunner | null;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
@@ -122,6 +128,8 @@ export class Daemon {
       ...(options.random ? { random: options.random } : {}),
     });
     this.recorder = new RunRecorder(options.store, options.clock, options.log, this.dataDir, () => this.holdOffMs());
+    this.notify = new NotifyService({ store: options.store, clock: options.clock, log: options.log, dataDir: this.dataDir, config: () => this.config });
+    this.retention = options.store.sqlRunner ? new RetentionRunner({ sql: options.store.sqlRunner(), clock: options.clock, log: options.log, config: () => this.config, holdOff: () => this.holdOffMs() }) : null;
     this.watcher = new TriggerWatcher({
       dataDir: this.dataDir,
       clock: options.clock,
@@ -173,6 +181,8 @@ export class Daemon {
     this.restoreKeptTriggers();
     this.watcher.start();
     this.schedulePausePoll();
+    this.notify.start();
+    this.retention?.start();
     this.running = true;
     this.log.info('Scheduler running');
     this.events.emit('ready', { pending: this.core.pendingCount, running: this.active.size });
@@ -444,7 +454,7 @@ export class Daemon {
       this.events.emit('runFinished', { jobName: run.jobName, runId: run.runId, exitCode: run.exitCode, startTime: run.startTime, stopTime: run.stopTime, outcome: lost ? 'lost' : 'recovered' });
       this.logFollowUps(run.jobName, run.runId, out.followUps);
       const now = this.options.clock.now();
-      const recorded = this.recorder.finished(run, out.followUps.map((f) => storedPending(f, now)));
+      const recorded = this.recorder.finished(run, out.followUps.map((f) => storedPending(f, now)), await this.notify.entriesFor(run, out.retry !== null));
       for (const f of out.followUps) this.causeRecorded.set(f.runId, recorded);
       if (await recorded) this.events.emit('recorded', { jobName: run.jobName, runId: run.runId });
     }
@@ -727,7 +737,9 @@ export class Daemon {
       await entry.started;
       const record = { jobName: entry.jobName, runId: entry.runId, scheduleTime: entry.scheduleTime, startTime: entry.startTime, stopTime, exitCode: outcome.exitCode, triggerType: entry.triggerType, triggerData: entry.triggerData, runData };
       const now = this.options.clock.now();
-      if (await this.recorder.finished(record, policy.followUps.map((f) => storedPending(f, now)))) this.events.emit('recorded', { jobName: entry.jobName, runId: entry.runId });
+      const notifications = await this.notify.entriesFor(record, policy.retry !== null);
+      if (await this.recorder.finished(record, policy.followUps.map((f) => storedPending(f, now)), notifications)) this.events.emit('recorded', { jobName: entry.jobName, runId: entry.runId });
+      this.notify.poke();
     } finally {
       this.recording--;
       recordedNow(undefined);
@@ -740,6 +752,8 @@ export class Daemon {
     if (!this.stopping || this.stopped || this.active.size > 0 || this.recording > 0) return;
     this.stopped = true;
     await this.recorder.flush(this.options.clock.monotonicMs() + SHUTDOWN_RECORD_MS);
+    await this.notify.stop();
+    await this.retention?.stop();
     try {
       await this.options.store.close();
     } catch (err) {

@@ -8,30 +8,39 @@ import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { FinishedRun, RecordWrite, RunningRun, RunStore, StoredPendingRun } from '../store/types.js';
+import type { FinishedRun, OutboxEntry, RecordWrite, RunningRun, RunStore, StoredPendingRun } from '../store/types.js';
 
 /**
  * Finished runs not yet in the database, one JSON object per line: the FinishedRun itself, or
- * `{"run": …, "addPending": […]}` when its record adds pending runs (a retry, dependency runs).
+ * `{"run": …, "addPending": […], "notifications": […]}` when its record adds pending runs (a
+ * retry, dependency runs) or notifications to the outbox.
  */
 export const JOURNAL_FILE = 'unrecorded-runs.jsonl';
 
-/** A finished run waiting to be written, with the pending runs it adds in the same write. */
+/** A finished run waiting to be written, with the pending runs and notifications it adds in the same write. */
 interface UnrecordedRun {
   readonly run: FinishedRun;
   readonly addPending?: readonly StoredPendingRun[] | undefined;
+  readonly notifications?: readonly OutboxEntry[] | undefined;
 }
 
 /** A journal line: a bare FinishedRun (as older daemons wrote) or an {@link UnrecordedRun}. */
 function journalLine(u: UnrecordedRun): string {
-  return JSON.stringify(u.addPending !== undefined && u.addPending.length > 0 ? { run: u.run, addPending: u.addPending } : u.run);
+  const pending = u.addPending !== undefined && u.addPending.length > 0;
+  const notes = u.notifications !== undefined && u.notifications.length > 0;
+  if (!pending && !notes) return JSON.stringify(u.run);
+  return JSON.stringify({ run: u.run, ...(pending ? { addPending: u.addPending } : {}), ...(notes ? { notifications: u.notifications } : {}) });
 }
 
 function fromJournalLine(line: string): UnrecordedRun {
-  const v = JSON.parse(line) as { run?: unknown; runId?: unknown; addPending?: unknown };
+  const v = JSON.parse(line) as { run?: unknown; runId?: unknown; addPending?: unknown; notifications?: unknown };
   if (typeof v !== 'object' || v === null) throw new Error('not a JSON object');
   if (v.runId === undefined && typeof v.run === 'object' && v.run !== null) {
-    return { run: v.run as FinishedRun, addPending: Array.isArray(v.addPending) ? (v.addPending as StoredPendingRun[]) : undefined };
+    return {
+      run: v.run as FinishedRun,
+      addPending: Array.isArray(v.addPending) ? (v.addPending as StoredPendingRun[]) : undefined,
+      notifications: Array.isArray(v.notifications) ? (v.notifications as OutboxEntry[]) : undefined,
+    };
   }
   return { run: v as unknown as FinishedRun };
 }
@@ -158,7 +167,7 @@ export class RunRecorder {
           try {
             await (q.write.kind === 'running'
               ? this.store.insertRunning(q.write.run, q.write.consumesPending)
-              : this.store.finishRun(q.write.run, q.write.addPending));
+              : this.store.finishRun(q.write.run, q.write.addPending, q.write.notifications));
             q.resolve();
           } catch (err) {
             q.reject(err);
@@ -190,8 +199,8 @@ export class RunRecorder {
    * Records a finished run, and the pending runs it adds (in the same transaction); true when
    * written now, false when kept (with its pending runs) for a retry.
    */
-  async finished(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<boolean> {
-    const u: UnrecordedRun = { run, addPending };
+  async finished(run: FinishedRun, addPending?: readonly StoredPendingRun[], notifications?: readonly OutboxEntry[]): Promise<boolean> {
+    const u: UnrecordedRun = { run, addPending, notifications };
     if (this.backlog.length === 0 && (await this.tryWrite(u))) return true;
     this.backlog.push(u);
     this.log.child({ job: run.jobName, run: run.runId }).debug(`Cannot record the finished run yet; it is kept and retried (${this.backlog.length} waiting)`);
@@ -255,12 +264,12 @@ export class RunRecorder {
     return written;
   }
 
-  private async tryWrite({ run, addPending }: UnrecordedRun): Promise<boolean> {
+  private async tryWrite({ run, addPending, notifications }: UnrecordedRun): Promise<boolean> {
     const log = this.log.child({ job: run.jobName, run: run.runId });
     await this.gate();
     const slow = this.slowWarning(log, 'the finished run');
     try {
-      await this.write({ kind: 'finished', run, addPending });
+      await this.write({ kind: 'finished', run, addPending, notifications });
       this.succeeded();
       return true;
     } catch (err) {

@@ -4,6 +4,7 @@
  * metrics of finished runs are cached for `jobCacheSeconds` as in the original; those of running
  * runs and the clock are fresh on every scrape.
  */
+import { notificationFamilies } from '../notify/metrics.js';
 import { PAUSE_ALL, type JobSummary, type RunStore } from '../store/types.js';
 import { VERSION } from '../version.js';
 import type { MetricFamily, Sample } from './exposition.js';
@@ -166,6 +167,7 @@ export class MetricsCollector {
     const started = this.monotonicMs();
     const families = [...(await this.jobFamilies())];
     if (this.options.includeRunning !== false) families.push(...(await this.runningFamilies()), ...(await this.policyFamilies()));
+    families.push(...(await notificationFamilies(this.store)));
     families.push(family('dsari_time', 'gauge', [{ labels: {}, value: this.now() }]));
     families.push(family('dsari_version_info', 'gauge', [{ labels: { version: VERSION }, value: 1, integer: true }]));
     const seconds = (this.monotonicMs() - started) / 1000;

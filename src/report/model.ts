@@ -74,6 +74,17 @@ export interface RunView {
   /** Output as HTML with ANSI colours (already escaped; mark safe). */
   output_html: string;
   output_truncated: boolean;
+  /** The run's notifications as they stood when the page was rendered (SPEC-BEYOND §12.6). */
+  notifications?: readonly NotificationView[];
+}
+
+/** One notification of a run as its page shows it. */
+export interface NotificationView {
+  readonly event: string;
+  readonly notifier: string;
+  readonly state: string;
+  readonly attempts: number;
+  readonly last_error: string | null;
 }
 
 /** Marker between the kept start and end of a limited output. */

@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import type { Config } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { runNotifications } from '../notify/outbox.js';
 import { PAUSE_ALL, type PauseRecord, type RunRecord, type RunStore } from '../store/types.js';
 import { CHART_MAX_RUNS, durationChartSvg } from './chart.js';
-import { type JobView, type RunView, applySummary, attachOutput, jobView, runView } from './model.js';
+import { type JobView, type NotificationView, type RunView, applySummary, attachOutput, jobView, runView } from './model.js';
 import { readRunOutputIfExists } from './output.js';
 import { PyDateTime } from './pytime.js';
 import { pageExists, writeIfChanged, writePage, writePageAsync } from './page-files.js';
@@ -60,6 +61,17 @@ async function readOutputText(runDir: string, log: Logger): Promise<string | nul
   } catch (err) {
     log.warning(`${runDir}: output cannot be read: ${errorMessage(err)}`);
     return `[dsari-render: the output of this run cannot be read: ${errorMessage(err)}]`;
+  }
+}
+
+/** A run's notifications for its page; none when the store has no outbox. */
+async function notificationsView(store: RunStore, runId: string, log: Logger): Promise<NotificationView[]> {
+  if (store.sqlRunner === undefined) return [];
+  try {
+    return (await runNotifications(store.sqlRunner(), runId)).map((n) => ({ event: n.event, notifier: n.label, state: n.state, attempts: n.attempts, last_error: n.lastError }));
+  } catch (err) {
+    log.debug(`No notifications for run ${runId}: ${errorMessage(err)}`);
+    return [];
   }
 }
 
@@ -183,6 +195,7 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
     const toWrite = regenerate ? runViews : runsToWrite(runViews, prev, jobDir, gz);
     await writeRunPages(toWrite, jobDir, gz, async (run) => {
       attachOutput(run, await readOutput(job.name, run.id), config.reportRunOutputStart, config.reportRunOutputEnd);
+      run.notifications = await notificationsView(store, run.id, log);
       const html = templates.render('run.html', runContext(run));
       run.output = null;
       run.output_html = '';

@@ -16,18 +16,20 @@ import type {
   JobSummary,
   JsonObject,
   PauseRecord,
+  OutboxEntry,
   PreviousRuns,
   StoredPendingRun,
   RunQuery,
   RunRecord,
   RunStore,
   RunningRun,
+  SqlRunner,
 } from './types.js';
 
 export type JournalEntry =
   | { op: 'insertRunning'; run: RunningRun; consumesPending?: string | undefined }
   | { op: 'updateRunningData'; runId: string; runData: JsonObject }
-  | { op: 'finishRun'; run: FinishedRun; addPending?: readonly StoredPendingRun[] | undefined }
+  | { op: 'finishRun'; run: FinishedRun; addPending?: readonly StoredPendingRun[] | undefined; notifications?: readonly OutboxEntry[] | undefined }
   | { op: 'addPause'; pause: PauseRecord }
   | { op: 'removePause'; jobName: string }
   | { op: 'addPending'; runs: readonly StoredPendingRun[] }
@@ -134,8 +136,17 @@ export class JournaledStore implements RunStore {
     await this.write({ op: 'updateRunningData', runId, runData });
   }
 
-  async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
-    await this.write(addPending === undefined || addPending.length === 0 ? { op: 'finishRun', run } : { op: 'finishRun', run, addPending });
+  async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[], notifications?: readonly OutboxEntry[]): Promise<void> {
+    const e: JournalEntry = { op: 'finishRun', run };
+    await this.write({
+      ...e,
+      ...(addPending === undefined || addPending.length === 0 ? {} : { addPending }),
+      ...(notifications === undefined || notifications.length === 0 ? {} : { notifications }),
+    });
+  }
+
+  sqlRunner(): SqlRunner {
+    return this.inner.sqlRunner();
   }
 
   /**
@@ -174,7 +185,7 @@ export class JournaledStore implements RunStore {
         await this.inner.updateRunningData(e.runId, e.runData);
         return undefined;
       case 'finishRun':
-        await this.inner.finishRun(e.run, e.addPending);
+        await this.inner.finishRun(e.run, e.addPending, e.notifications);
         return undefined;
       case 'addPause':
         return this.inner.addPause(e.pause);

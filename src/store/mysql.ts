@@ -7,6 +7,7 @@ import type mysql from 'mysql2/promise';
 import type { MysqlConnection } from '../config/types.js';
 import { INDEXES } from './sql.js';
 import { MYSQL_POLICY_TABLES, PAUSES_TABLE, PENDING_TABLE, POLICY_INDEXES } from './policy-sql.js';
+import { NOTIFICATIONS_TABLE, notificationsDdl } from './notifications-table.js';
 import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
 import { describeMysql, scrubSecrets } from './redact.js';
 
@@ -194,6 +195,11 @@ async function createMysqlSchema(conn: ServerConnection): Promise<string[]> {
     await table('runs', MYSQL_RUNS_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
     await table('runs_running', MYSQL_RUNS_RUNNING_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
     for (const t of MYSQL_POLICY_TABLES) await table(t.name, t.ddl);
+    // The notification outbox (SPEC-BEYOND §12.6): created with its indexes in one statement.
+    for (const ddl of notificationsDdl('mysql')) {
+      if (ddl.startsWith('CREATE TABLE')) await table(NOTIFICATIONS_TABLE, ddl);
+      else if (!indexes.has(/INDEX (?:IF NOT EXISTS )?(\S+)/.exec(ddl)?.[1] ?? '')) await conn.query(ddl);
+    }
     for (const ix of [...INDEXES, ...POLICY_INDEXES]) {
       if (indexes.has(ix.name)) continue;
       try {

@@ -6,6 +6,8 @@
  */
 import { StoreError, errorMessage } from '../errors.js';
 import type { EpochSeconds } from '../clock.js';
+import { insertNotificationSql, notificationParams } from './notifications-table.js';
+import { serverRunner } from './runner.js';
 import {
   finishedFromRow,
   jsonColumn,
@@ -42,6 +44,7 @@ import type {
   JobSummary,
   JsonObject,
   PauseRecord,
+  OutboxEntry,
   PreviousRuns,
   StoredPendingRun,
   RecordWrite,
@@ -49,6 +52,7 @@ import type {
   RunRecord,
   RunStore,
   RunningRun,
+  SqlRunner,
 } from './types.js';
 
 /** The database server cannot be reached (down, connection refused or dropped). */
@@ -287,14 +291,25 @@ export class ServerStore implements RunStore {
     );
   }
 
-  async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
+  async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[], notifications?: readonly OutboxEntry[]): Promise<void> {
     await this.transaction('recording a finished run', async (c) => {
       await this.insertFinished(c, [run]);
       // a finished run is pending no more, even if its running record (which consumes the
       // pending row) could not be written: it must not run again after a restart
       await this.policy.consume(c, run.runId);
       await this.policy.insert(c, addPending ?? []);
+      await this.insertNotifications(c, notifications);
     });
+  }
+
+  /** Inside a transaction: a finished run's notifications for the outbox. */
+  private async insertNotifications(c: ServerConnection, notifications: readonly OutboxEntry[] = []): Promise<void> {
+    for (const n of notifications) await c.execute(insertNotificationSql(this.backend.kind as 'postgresql' | 'mysql'), notificationParams(n));
+  }
+
+  /** Plain SQL on this store's connection (transactions serialised with the record writes). */
+  sqlRunner(): SqlRunner {
+    return serverRunner(this.backend, (sql, params) => this.query('reading', sql, params), (what, fn) => this.transaction(what, fn));
   }
 
   /**
@@ -325,6 +340,7 @@ export class ServerStore implements RunStore {
         await this.policy.consume(c, w.consumesPending);
       }
       await flushEnded();
+      for (const w of writes) if (w.kind === 'finished') await this.insertNotifications(c, w.notifications);
     });
   }
 

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { StoreError } from '../errors.js';
 import { INDEXES } from './sql.js';
 import { PAUSES_TABLE, PENDING_TABLE, PG_POLICY_TABLES, POLICY_INDEXES } from './policy-sql.js';
+import { NOTIFICATIONS_TABLE, notificationsDdl } from './notifications-table.js';
 import { formatUtc, parseUtc, ServerStore, type ServerBackend, type ServerConnection } from './network.js';
 import { redactDsn, scrubSecrets } from './redact.js';
 
@@ -241,8 +242,15 @@ async function createPgSchema(conn: ServerConnection): Promise<string[]> {
     await create('table', 'runs', PG_RUNS_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
     await create('table', 'runs_running', PG_RUNS_RUNNING_DDL.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
     for (const t of PG_POLICY_TABLES) await create('table', t.name, t.ddl);
+    // The notification outbox (SPEC-BEYOND §12.6): its table here, its indexes last.
+    const [outbox, ...outboxIndexes] = notificationsDdl('postgresql');
+    await create('table', NOTIFICATIONS_TABLE, outbox as string);
     for (const ix of [...INDEXES, ...POLICY_INDEXES]) {
       await create('index', ix.name, `CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns})`);
+    }
+    for (const ddl of outboxIndexes) {
+      const name = /INDEX IF NOT EXISTS (\S+)/.exec(ddl)?.[1] ?? ddl;
+      await create('index', name, ddl);
     }
     return created;
   } finally {

@@ -11,6 +11,8 @@ import Database from 'better-sqlite3';
 import type { EpochSeconds } from '../clock.js';
 import { StoreError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { insertNotificationSql, NOTIFICATIONS_TABLE, notificationParams, notificationsDdl } from './notifications-table.js';
+import { sqliteRunner } from './runner.js';
 import {
   finishedFromRow,
   jsonColumn,
@@ -46,6 +48,7 @@ import type {
   JobSummary,
   JsonObject,
   PauseRecord,
+  OutboxEntry,
   PreviousRuns,
   StoredPendingRun,
   RunQuery,
@@ -53,6 +56,7 @@ import type {
   RecordWrite,
   RunStore,
   RunningRun,
+  SqlRunner,
 } from './types.js';
 
 /** The original's DDL, column for column (SPEC §7). */
@@ -170,6 +174,9 @@ export class SqliteStore implements RunStore {
     table('runs', SQLITE_RUNS_DDL);
     table('runs_running', SQLITE_RUNS_RUNNING_DDL);
     for (const t of SQLITE_POLICY_TABLES) table(t.name, t.ddl);
+    // The notification outbox (SPEC-BEYOND §12.6): its table here, its indexes last.
+    const [outbox, ...outboxIndexes] = notificationsDdl('sqlite3');
+    table(NOTIFICATIONS_TABLE, outbox as string);
     for (const ix of [...INDEXES, ...POLICY_INDEXES]) index(ix.name, `CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns})`);
     index('dsari_runs_running_run_id', 'CREATE INDEX IF NOT EXISTS dsari_runs_running_run_id ON runs_running (run_id)');
     try {
@@ -180,6 +187,7 @@ export class SqliteStore implements RunStore {
       this.options.log?.warning(`${this.file}: runs has duplicate run ids (${errorMessage(err)}); using a non-unique index`);
       index('dsari_runs_run_id_plain', 'CREATE INDEX IF NOT EXISTS dsari_runs_run_id_plain ON runs (run_id)');
     }
+    for (const ddl of outboxIndexes) index(/INDEX IF NOT EXISTS (\S+)/.exec(ddl)?.[1] ?? ddl, ddl);
     return created;
   }
 
@@ -269,12 +277,13 @@ export class SqliteStore implements RunStore {
   }
 
   /** Inside a transaction: the finished row (unless already there), running row removed. 1 if inserted. */
-  private finishRunNow(run: FinishedRun): number {
+  private finishRunNow(run: FinishedRun, notifications: readonly OutboxEntry[] = []): number {
     const { changes } = this.stmt(
       `INSERT INTO runs (${FINISHED_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
        WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)`,
     ).run(...finishedParams(run));
     this.stmt('DELETE FROM runs_running WHERE run_id = ?').run(run.runId);
+    for (const n of notifications) this.stmt(insertNotificationSql('sqlite3')).run(...notificationParams(n));
     return changes;
   }
 
@@ -296,7 +305,7 @@ export class SqliteStore implements RunStore {
           this.insertRunningNow(w.run);
           this.policy.removePending(w.consumesPending);
         } else {
-          this.finishRunNow(w.run);
+          this.finishRunNow(w.run, w.notifications);
           this.policy.removePending(w.run.runId);
           for (const p of w.addPending ?? []) this.policy.addPending(p);
         }
@@ -329,9 +338,9 @@ export class SqliteStore implements RunStore {
     return this.retry('copying running runs', () => tx.immediate());
   }
 
-  async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void> {
+  async finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[], notifications?: readonly OutboxEntry[]): Promise<void> {
     const tx = this.conn().transaction(() => {
-      this.finishRunNow(run);
+      this.finishRunNow(run, notifications);
       // a finished run is pending no more, even if its running record (which consumes the
       // pending row) could not be written: it must not run again after a restart
       this.policy.removePending(run.runId);
@@ -374,6 +383,10 @@ export class SqliteStore implements RunStore {
 
   async lastScheduledFires(): Promise<Map<string, EpochSeconds>> {
     return this.retry('reading the last scheduled fires', () => this.policy.lastScheduledFires());
+  }
+
+  sqlRunner(): SqlRunner {
+    return sqliteRunner((sql) => this.stmt(sql), () => this.conn(), (what, fn) => this.retry(what, fn));
   }
 
   async listRunning(): Promise<RunningRun[]> {

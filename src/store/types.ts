@@ -121,7 +121,41 @@ export interface StoredPendingRun {
  */
 export type RecordWrite =
   | { readonly kind: 'running'; readonly run: RunningRun; readonly consumesPending?: string | undefined }
-  | { readonly kind: 'finished'; readonly run: FinishedRun; readonly addPending?: readonly StoredPendingRun[] | undefined };
+  | { readonly kind: 'finished'; readonly run: FinishedRun; readonly addPending?: readonly StoredPendingRun[] | undefined; readonly notifications?: readonly OutboxEntry[] | undefined };
+
+/**
+ * A notification to deliver (SPEC-BEYOND §12.6), written to the outbox table in the same
+ * transaction as the finished run that caused it.
+ */
+export interface OutboxEntry {
+  readonly jobName: string;
+  readonly runId: string;
+  /** A NotifyEvent. */
+  readonly event: string;
+  /** Which notifier delivers it: a fingerprint of its configuration (no secrets). */
+  readonly notifier: string;
+  /** How the notifier is shown: `command 1 (/usr/bin/page)`, `webhook 2`. */
+  readonly label: string;
+  /** Epoch seconds. */
+  readonly createdAt: EpochSeconds;
+}
+
+/**
+ * Plain SQL on the store's connection, for the outbox and retention (src/notify, src/retention).
+ * `?` placeholders; times of the runs table go through encodeTime/decodeTime.
+ */
+export interface SqlRunner {
+  readonly kind: 'sqlite3' | 'postgresql' | 'mysql';
+  query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Statements in ONE transaction; the rows each changed. `durable: false` (SQLite): the commit
+   * is not synced to disk before returning — for work a crash may undo and the next pass redoes
+   * (retention), so that it does not hold the event loop for an fsync. @default true
+   */
+  batch(statements: readonly { readonly sql: string; readonly params: readonly unknown[] }[], options?: { readonly durable?: boolean }): Promise<number[]>;
+  encodeTime(t: EpochSeconds): unknown;
+  decodeTime(value: unknown): EpochSeconds | null;
+}
 
 export interface RunStore {
   /** Backend name: "sqlite3", "postgresql" or "mysql". */
@@ -141,7 +175,7 @@ export interface RunStore {
    * Record a run as finished: insert into `runs` and delete from `runs_running` in ONE
    * transaction. Idempotent: recording the same run id twice leaves one row.
    */
-  finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[]): Promise<void>;
+  finishRun(run: FinishedRun, addPending?: readonly StoredPendingRun[], notifications?: readonly OutboxEntry[]): Promise<void>;
   /**
    * Optional: several insertRunning / finishRun writes, in order, in ONE transaction (all or
    * nothing). The daemon's recorder uses it to commit a burst of starts and ends together.
@@ -188,4 +222,6 @@ export interface RunStore {
    * running (the last scheduled fire, for catch-up, SPEC-BEYOND §12.1).
    */
   lastScheduledFires(): Promise<Map<string, EpochSeconds>>;
+  /** Plain SQL on this store (the outbox, retention); absent: neither is available. */
+  sqlRunner?(): SqlRunner;
 }

@@ -20,7 +20,9 @@ import { policySuite } from './policy-suite.js';
 import { skipBecause } from './servers.js';
 
 const DIST = join(ROOT, 'dist');
-const NEW_TABLES = ['dsari_pauses', 'dsari_pending_runs'];
+const NEW_TABLES = ['dsari_pauses', 'dsari_pending_runs', 'dsari_notifications'];
+/** The notification outbox's indexes (MySQL creates them inside its CREATE TABLE). */
+const OUTBOX_INDEXES = ['dsari_notifications_due', 'dsari_notifications_run'];
 
 /** What the schema step creates on a database holding only the original's two tables. */
 function createdOnOld(kind: Backend['kind']): string[] {
@@ -28,14 +30,15 @@ function createdOnOld(kind: Backend['kind']): string[] {
     ...NEW_TABLES.map((t) => `table ${t}`),
     ...[...INDEXES, ...POLICY_INDEXES].map((ix) => `index ${ix.name}`),
     ...(kind === 'sqlite3' ? ['index dsari_runs_running_run_id', 'index dsari_runs_run_id'] : []),
+    ...(kind === 'mysql' ? [] : OUTBOX_INDEXES.map((ix) => `index ${ix}`)),
   ];
 }
 
 function allIndexes(kind: Backend['kind']): string[] {
-  return createdOnOld(kind)
+  const names = createdOnOld(kind)
     .filter((x) => x.startsWith('index '))
-    .map((x) => x.slice('index '.length))
-    .sort();
+    .map((x) => x.slice('index '.length));
+  return [...new Set([...names, ...OUTBOX_INDEXES])].sort();
 }
 
 /** A process that waits for `go` to exist, then opens a store as the daemon does; prints what it created. */
@@ -129,7 +132,7 @@ for (const backend of BACKENDS) {
       expect([await db.columns('runs'), await db.columns('runs_running')]).toEqual(columns);
       expect(await db.columns('dsari_pauses')).toEqual(['job_name', 'paused_at', 'paused_by', 'reason']);
       expect(await db.columns('dsari_pending_runs')).toEqual(['run_id', 'job_name', 'schedule_time', 'trigger_type', 'trigger_data', 'created_at']);
-      expect(await db.tables()).toEqual([...NEW_TABLES, 'runs', 'runs_running']);
+      expect((await db.tables()).filter((t) => t !== 'sqlite_sequence')).toEqual([...NEW_TABLES, 'runs', 'runs_running'].sort());
       expect(await db.indexes()).toEqual(allIndexes(backend.kind));
     });
 
@@ -143,7 +146,7 @@ for (const backend of BACKENDS) {
       expect(first.stdout).toBe(`Upgraded ${describeDatabase(db.config)}: created ${createdOnOld(backend.kind).join(', ')}\n`);
       const second = await runCli('dsari', ['migrate', '-c', site.etc]);
       expect(second).toMatchObject({ code: 0, stderr: '', stdout: `${describeDatabase(db.config)} is up to date: nothing to create\n` });
-      expect(await db.tables()).toEqual([...NEW_TABLES, 'runs', 'runs_running']);
+      expect((await db.tables()).filter((t) => t !== 'sqlite_sequence')).toEqual([...NEW_TABLES, 'runs', 'runs_running'].sort());
       expect(await db.indexes()).toEqual(allIndexes(backend.kind));
       const half = await runCli('dsari', ['migrate', '-c', site.etc, '--to', '/tmp/x.sqlite3']);
       expect(half.code).toBe(2);
@@ -176,7 +179,7 @@ for (const backend of BACKENDS) {
       for (const r of results) expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
       const created = results.flatMap((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as string[]);
       expect(created.sort()).toEqual(['table runs', 'table runs_running', ...createdOnOld(backend.kind)].sort());
-      expect(await db.tables()).toEqual([...NEW_TABLES, 'runs', 'runs_running']);
+      expect((await db.tables()).filter((t) => t !== 'sqlite_sequence')).toEqual([...NEW_TABLES, 'runs', 'runs_running'].sort());
       expect(await db.indexes()).toEqual(allIndexes(backend.kind));
       const store = db.store();
       await store.open();
@@ -209,7 +212,7 @@ for (const backend of BACKENDS) {
         expect(d.exitCode, d.stderr).toBe(0);
         expect(d.stderr).not.toMatch(/already exists|creating tables failed|ERROR/);
       }
-      expect(await db.tables()).toEqual([...NEW_TABLES, 'runs', 'runs_running']);
+      expect((await db.tables()).filter((t) => t !== 'sqlite_sequence')).toEqual([...NEW_TABLES, 'runs', 'runs_running'].sort());
       expect(await db.indexes()).toEqual(allIndexes(backend.kind));
     });
   });

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { stringify as yamlStringify } from 'yaml';
 import { normalisedConfig } from '../../config/dump.js';
 import { redactRawConfig } from '../../config/database.js';
+import { redactRawNotifyKeys } from '../../config/notify.js';
 import { newCommand } from '../common.js';
 import { loadContext } from '../context.js';
 
@@ -42,7 +43,7 @@ export function infoConfigCommand(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'yaml']).default('json'))
     .action((opts: { raw?: boolean; format: 'json' | 'yaml' }, self: Command) => {
       const { config } = loadContext(self);
-      const data = opts.raw === true ? redactRawConfig(config.raw) : normalisedConfig(config, Date.now() / 1000);
+      const data = opts.raw === true ? redactRawNotifyKeys(redactRawConfig(config.raw)) : normalisedConfig(config, Date.now() / 1000);
       process.stdout.write(opts.format === 'yaml' ? prettyYaml(data) : `${prettyJson(data)}\n`);
     });
   return cmd;

@@ -9,6 +9,7 @@ import { formatTimedelta, jobStyle, withOutput, type OutputSink, type Style } fr
 import { ControlStripper } from '../sanitise.js';
 import { formatTable, type TableCell } from '../table.js';
 import { formatArg, isoTime, jsonText, yamlText, type ListFormat } from './format.js';
+import { runShowCommand } from './run-show.js';
 import { tailRuns } from './tail.js';
 
 interface RunListOptions {
@@ -48,6 +49,7 @@ export function infoRunCommand(): Command {
     .action(async (runIds: string[], opts: { lines: number }, self: Command) => {
       await withStore(self, (ctx, store) => tailRuns(ctx, store, runIds, { lines: opts.lines }));
     });
+  cmd.addCommand(runShowCommand());
   return cmd;
 }
 
