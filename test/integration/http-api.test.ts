@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -152,7 +152,7 @@ describe('HTTP API', () => {
     await waitFor('chatty running', async () => (await call(h!.base, `/api/v1/runs/${id}`, { token: h!.tokens.read })).json<Run>().status === 'running');
     // followers that never read: the daemon's buffers for them fill up
     const url = new URL(h.base);
-    const sockets = await Promise.all(Array.from({ length: 20 }, () => new Promise<import('node:net').Socket>((resolve) => {
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => new Promise<Socket>((resolve) => {
       const s = connect(Number(url.port), url.hostname, () => {
         s.write(`GET /api/v1/runs/${id}/output?follow=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h!.tokens.read}\r\n\r\n`);
         resolve(s);
