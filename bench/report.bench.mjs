@@ -78,6 +78,11 @@ try {
   insertRuns(RUNS, (i) => jobNames[i % JOBS], now - RUNS * 30 - 3600);
   console.log(`setup: ${RUNS} runs in ${JOBS} jobs, with output files, in ${((performance.now() - g) / 1000).toFixed(1)} s`);
 
+  // The indexes a database written by the original lacks are made by the daemon or by
+  // `dsari migrate` (readers never write); older builds made them in their first render.
+  const up = spawnSync(process.execPath, [new URL('../dist/cli/dsari.js', import.meta.url).pathname, 'migrate', '-c', etc], { encoding: 'utf8' });
+  if (up.status !== 0 && !/required option/.test(up.stderr)) throw new Error(`dsari migrate: ${up.stderr}`);
+
   const full = render();
   console.log(`full render of ${RUNS} runs: ${full.s.toFixed(2)} s wall, ${full.cpu.toFixed(2)} s CPU (${((full.s / RUNS) * 1e6).toFixed(0)} µs/run; target < 60 s) — ${full.log}`);
   const du = execFileSync('du', ['-sh', join(data, 'html')], { encoding: 'utf8' }).split('\t')[0];

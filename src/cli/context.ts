@@ -34,7 +34,7 @@ export function loadContext(cmd: Command): CliContext {
 /** Opens the configured run store; the caller closes it. @throws StoreError */
 export async function openStore(ctx: CliContext): Promise<RunStore> {
   // Readers never journal or replay writes: the outage journal in DATA_DIR is the daemon's.
-  const store = createStore(ctx.config.database, { log: ctx.log, dataDir: ctx.config.dataDir, readOnly: true });
+  const store = createStore(ctx.config.database, { log: ctx.log, dataDir: ctx.config.dataDir, readOnly: true, reader: true });
   await store.open();
   return store;
 }

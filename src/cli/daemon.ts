@@ -17,6 +17,7 @@ import type { RunStore } from '../store/types.js';
 import { EXIT_OK, newCommand, withGlobalOptions } from './common.js';
 import { globalOptions } from './context.js';
 import { handleSignals, installDaemonSignals } from './daemon-signals.js';
+import { collectWhenIdle } from './idle-heap.js';
 import { logFormatOf, withLogFormat } from './log-format.js';
 
 /** Set in the environment of the detached copy started by `--fork`. */
@@ -78,6 +79,7 @@ async function runDaemon(configDir: string | undefined, debug: boolean, format: 
     await store.close().catch((e: unknown) => log.error(`Cannot close the database: ${errorMessage(e)}`));
     throw err;
   }
+  collectWhenIdle();
   // The HTTP API and console (loaded only when configured); a failure to listen stops the daemon.
   const http = config.http ? await startHttp(daemon, store, clock, log).catch((err: unknown) => {
     clearInterval(keepAlive);
@@ -96,6 +98,7 @@ async function runDaemon(configDir: string | undefined, debug: boolean, format: 
             systemd?.reloading();
             daemon.reload();
             systemd?.reloadEnded();
+            collectWhenIdle();
           });
         }
         break;

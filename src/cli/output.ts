@@ -3,9 +3,9 @@
  * (`$PAGER`, default `less`, with `LESS=-FRSXMQ` unless `LESS` is set), colours and tables fitted
  * to the terminal's width; piped, plain text with no pager and no colour.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { crc32 } from 'node:zlib';
+import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import { crc32 } from '../schedule/hash.js';
 
 /** What we know about where stdout goes. */
 export interface TerminalInfo {
@@ -55,7 +55,7 @@ const HASH_STYLES: readonly Style[] = (['green', 'yellow', 'blue', 'magenta', 'c
 
 /** The stable style of a job name: picked by the CRC-32 of its UTF-8 bytes, as the original does. */
 export function jobStyle(name: string): Style {
-  return HASH_STYLES[crc32(Buffer.from(name, 'utf8')) % HASH_STYLES.length] ?? {};
+  return HASH_STYLES[crc32(name) % HASH_STYLES.length] ?? {};
 }
 
 /** Applies styles when colour is on, returns text unchanged when it is off. */
@@ -171,7 +171,9 @@ export async function openOutput(options: OpenOutputOptions = {}): Promise<Outpu
   const palette = new Palette(terminal.colour);
   if (options.pager !== false && terminal.isTty) {
     const command = (env['PAGER'] ?? '').trim() || 'less';
-    // PAGER is a shell command line ("less -R", "most"), as git and man treat it.
+    // PAGER is a shell command line ("less -R", "most"), as git and man treat it. Loaded here:
+    // a command whose output is not a terminal never needs child_process.
+    const { spawn } = await import('node:child_process');
     const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'inherit', 'inherit'], env: pagerEnvironment(env) });
     const started = await new Promise<boolean>((resolve) => {
       child.once('spawn', () => resolve(true));

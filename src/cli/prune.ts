@@ -10,7 +10,8 @@ import { takePruneLock } from '../retention/lock.js';
 import { prune, type PruneSummary } from '../retention/prune.js';
 import { formatBytes } from '../retention/runner.js';
 import { collect, newCommand } from './common.js';
-import { loadContext, openStore } from './context.js';
+import { openWriter } from './writer.js';
+import { loadContext } from './context.js';
 
 /** Run directories `dsari prune` removes at the same time. */
 const PRUNE_FILE_CONCURRENCY = 32;
@@ -44,7 +45,7 @@ export function pruneCommand(name = 'prune'): Command {
       if ('heldBy' in lock) {
         throw new DsariError('E_BUSY', `another prune is running (PID ${lock.heldBy} holds ${ctx.config.dataDir}/prune.lock); try again when it has finished`);
       }
-      const store = await openStore(ctx);
+      const store = await openWriter(ctx);
       try {
         if (store.sqlRunner === undefined) throw new StoreError(`the ${store.kind} store cannot be pruned`);
         const bar = process.stderr.isTTY ? await progressBar() : null;

@@ -2,9 +2,9 @@
  * The validated, frozen configuration (SPEC §3). Produced once by `loadConfig` (config/load.ts);
  * nothing downstream re-validates or mutates it. Durations are seconds.
  */
-import type { HttpConfig } from './http.js';
 import type { NotifierConfig } from './notify.js';
 import type { RetentionKeys } from './retention.js';
+import type { HttpConfig } from './http.js';
 
 export interface JobConfig {
   readonly name: string;
@@ -125,10 +125,10 @@ export interface Config {
   readonly warnings: readonly string[];
   /** Files read, in merge order. */
   readonly files: readonly string[];
-  /** The API and web console (SPEC-BEYOND §13); absent or null: nothing listens. */
-  readonly http?: HttpConfig | null | undefined;
   /** Top-level `notify`: every job's default (SPEC-BEYOND §12.6). */
   readonly notify?: readonly NotifierConfig[];
   /** Top-level `retention` (§12.7). */
   readonly retention?: RetentionKeys;
+  /** The API and web console (SPEC-BEYOND §13); absent or null: nothing listens. */
+  readonly http?: HttpConfig | null | undefined;
 }

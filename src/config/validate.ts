@@ -31,9 +31,9 @@ export const TOP_LEVEL_KEYS = [
   'jobs',
   'job_groups',
   'concurrency_groups',
-  'http',
   'notify',
   'retention',
+  'http',
 ] as const;
 
 const GROUP_KEYS: readonly string[] = [...JOB_KEYS, 'job_names'];
@@ -97,9 +97,9 @@ export function validateConfig(raw: RawMapping, options: ValidateOptions): Confi
     raw,
     warnings: check.warnings,
     files: options.files,
-    http: readHttp(check, raw['http'], options.configDir),
     notify: readNotify(check, top, raw) ?? [],
     retention: readRetention(check, top, raw),
+    http: readHttp(check, raw['http'], options.configDir),
   };
 }
 

@@ -574,13 +574,20 @@ export class SchedulerCore {
   /** The group slot a run of `job` would take now: a name, null (no groups), or false (blocked). */
   private slotFor(job: JobConfig): string | null | false {
     if (!job.concurrentRuns && (this.runningPerJob.get(job.name) ?? 0) > 0) return false;
-    if (job.concurrencyGroups.length === 0) return null;
-    const free = job.concurrencyGroups.filter((name) => {
-      const max = this.config.concurrencyGroups.get(name)?.max ?? 1;
-      return (this.groupUse.get(name) ?? 0) < max;
-    });
-    if (free.length === 0) return false;
-    return free[Math.min(free.length - 1, Math.floor(this.random() * free.length))] as string;
+    const groups = job.concurrencyGroups;
+    if (groups.length === 0) return null;
+    // Counted, then picked, without building the list of free groups: this runs for every
+    // waiting run at every tick, and a simulated week has hundreds of thousands of ticks.
+    let free = 0;
+    for (const name of groups) if (this.hasSlot(name)) free++;
+    if (free === 0) return false;
+    let pick = Math.min(free - 1, Math.floor(this.random() * free));
+    for (const name of groups) if (this.hasSlot(name) && pick-- === 0) return name;
+    return false;
+  }
+
+  private hasSlot(group: string): boolean {
+    return (this.groupUse.get(group) ?? 0) < (this.config.concurrencyGroups.get(group)?.max ?? 1);
   }
 
   private occupy(jobName: string, group: string | null): void {

@@ -4,7 +4,6 @@
  * watcher into the core, and does what the signals ask (reload, shutdown, status, scan). The
  * CLI (cli/daemon.ts) installs the signal handlers and calls the methods here.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Clock, EpochSeconds, TimerHandle } from '../clock.js';
@@ -24,6 +23,7 @@ import { prepareDataDir, runDirOf } from './paths.js';
 import type { RunExecutor, RunOutcome, RunProcess } from './ports.js';
 import { RunRecorder } from './recorder.js';
 import { recoverLeftovers } from './recovery.js';
+import { newRunId } from './run-id.js';
 import { STATE_FILE, writeStateFile } from './state-file.js';
 import { statusLines } from './status.js';
 import type { TriggerParseContext } from './trigger-file.js';
@@ -117,7 +117,7 @@ export class Daemon {
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
     this.dataDir = options.config.dataDir;
-    this.newRunId = options.newRunId ?? randomUUID;
+    this.newRunId = options.newRunId ?? newRunId;
     this.host = options.hostname ?? hostname();
     this.startedAt = options.clock.now();
     this.events = new TypedEmitter<DaemonEvents>((err) => options.log.error(`Event listener failed: ${errorMessage(err)}`));
@@ -128,7 +128,18 @@ export class Daemon {
       ...(options.random ? { random: options.random } : {}),
     });
     this.recorder = new RunRecorder(options.store, options.clock, options.log, this.dataDir, () => this.holdOffMs());
-    this.notify = new NotifyService({ store: options.store, clock: options.clock, log: options.log, dataDir: this.dataDir, config: () => this.config });
+    this.notify = new NotifyService({
+      store: options.store,
+      clock: options.clock,
+      log: options.log,
+      dataDir: this.dataDir,
+      config: () => this.config,
+      // The run's page in the web console, when `http.public_url` says where that is (SPEC-BEYOND §12.6).
+      runUrl: (run) => {
+        const base = this.config.http?.publicUrl;
+        return base ? `${base.replace(/\/+$/, '')}/runs/${encodeURIComponent(run.runId)}` : null;
+      },
+    });
     this.retention = options.store.sqlRunner ? new RetentionRunner({ sql: options.store.sqlRunner(), clock: options.clock, log: options.log, config: () => this.config, holdOff: () => this.holdOffMs() }) : null;
     this.watcher = new TriggerWatcher({
       dataDir: this.dataDir,
@@ -380,11 +391,6 @@ export class Daemon {
   /** SIGUSR1: looks for trigger files now. */
   scanTriggers(): void {
     this.watcher.scan();
-  }
-
-  /** What the SIGQUIT status shows, as data (running, pending, groups, pauses, skipped fires). */
-  statusSnapshot(): SchedulerStatus {
-    return this.core.status();
   }
 
   /** SIGQUIT: logs each running run, group use and each pending run. */

@@ -3,11 +3,11 @@
  * `environment`, `schedule_time` and `schedule_timezone`; every other key is kept. Pure: the
  * caller reads the file and passes its text and modification time in.
  */
-import { parse as parseYaml } from 'yaml';
 import { environmentValueText } from '../config/environment.js';
 import { withFloatMarks } from '../config/json-numbers.js';
 import type { EpochSeconds } from '../clock.js';
 import { DsariError, errorMessage } from '../errors.js';
+import { yamlPackage } from '../lazy-packages.js';
 import type { JsonObject } from '../store/types.js';
 
 export type TriggerFileKind = 'json' | 'yaml';
@@ -117,7 +117,7 @@ export function parseTriggerContent(text: string, kind: TriggerFileKind): unknow
     }
   }
   try {
-    return parseYaml(text) as unknown;
+    return yamlPackage().parse(text) as unknown;
   } catch (err) {
     throw new TriggerContentError(`not valid YAML: ${errorMessage(err).split('\n')[0] ?? ''}`, true);
   }

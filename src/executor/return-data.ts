@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yamlPackage } from '../lazy-packages.js';
 import type { ReturnDataResult } from './types.js';
 
 /** Larger return-data files are not read (the error says so). @default 16 MiB */
@@ -52,7 +52,7 @@ export function readReturnData(runDir: string, maxBytes: number = RETURN_DATA_MA
     }
     let value: unknown;
     try {
-      value = kind === 'json' ? JSON.parse(text) : parseYaml(text);
+      value = kind === 'json' ? JSON.parse(text) : yamlPackage().parse(text);
     } catch (err) {
       return { file, error: `${file}: invalid ${kind === 'json' ? 'JSON' : 'YAML'}: ${firstLine((err as Error).message)}` };
     }

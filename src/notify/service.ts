@@ -5,7 +5,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { FinishedRun, OutboxEntry, RunStore } from '../store/types.js';
+import type { FinishedRun, OutboxEntry, RunRecord, RunStore } from '../store/types.js';
 import { NotificationDeliverer } from './deliverer.js';
 import { RunNotifications } from './runs.js';
 
@@ -15,6 +15,8 @@ export interface NotifyServiceOptions {
   readonly log: Logger;
   readonly dataDir: string;
   config(): Config;
+  /** The run's page in the web console (`http.public_url`), for the webhook body's `url`. */
+  runUrl?(run: RunRecord): string | null;
 }
 
 export class NotifyService {

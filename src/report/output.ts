@@ -253,6 +253,16 @@ export function readRunOutputSync(runDir: string): Buffer {
   }
 }
 
+/** Synchronous {@link readRunOutputIfExists}. @throws OutputError */
+export function readRunOutputIfExistsSync(runDir: string): Buffer | null {
+  try {
+    return readRunOutputSync(runDir);
+  } catch (err) {
+    if (err instanceof OutputError && err.missing) return null;
+    throw err;
+  }
+}
+
 /** The decoded output, or null when the run has no output file. @throws OutputError */
 export async function readRunOutputIfExists(runDir: string): Promise<Buffer | null> {
   try {

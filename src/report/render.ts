@@ -16,9 +16,9 @@ import { runNotifications } from '../notify/outbox.js';
 import { PAUSE_ALL, type PauseRecord, type RunRecord, type RunStore } from '../store/types.js';
 import { CHART_MAX_RUNS, durationChartSvg } from './chart.js';
 import { type JobView, type NotificationView, type RunView, applySummary, attachOutput, jobView, runView } from './model.js';
-import { readRunOutputIfExists } from './output.js';
+import { readRunOutputIfExistsSync } from './output.js';
 import { PyDateTime } from './pytime.js';
-import { pageExists, writeIfChanged, writePage, writePageAsync } from './page-files.js';
+import { pageExists, writeIfChanged, writePage, writeRunPage } from './page-files.js';
 import { type JobRenderState, type RenderState, emptyState, readState, writeState } from './state.js';
 import { type PageTemplates, builtinTemplateDir, loadTemplates } from './template-env.js';
 
@@ -54,9 +54,10 @@ export interface RenderResult {
  * invalid bytes; null when there is none. An output that cannot be read is logged and shown as
  * a note instead: one bad file must not stop the report.
  */
-async function readOutputText(runDir: string, log: Logger): Promise<string | null> {
+function readOutputText(runDir: string, log: Logger): string | null {
   try {
-    const bytes = await readRunOutputIfExists(runDir);
+    // Synchronous, like the page writes (see writeRunPage): small files, read one at a time.
+    const bytes = readRunOutputIfExistsSync(runDir);
     return bytes === null ? null : new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   } catch (err) {
     log.warning(`${runDir}: output cannot be read: ${errorMessage(err)}`);
@@ -75,10 +76,11 @@ async function notificationsView(store: RunStore, runId: string, log: Logger): P
   }
 }
 
-/** File operations in flight while run pages render: libuv's threads do them meanwhile. */
-const IO_CONCURRENCY = 16;
-
-/** Renders (`render`) and writes the pages of `runs`, several files in flight at a time. */
+/**
+ * Renders (`render`) and writes the pages of `runs`, one after the other. (Sixteen promise-based
+ * writes in flight cost more CPU in promises and file handles than their overlap saved:
+ * docs/BENCHMARKS.md, Reports.)
+ */
 async function writeRunPages(
   runs: readonly RunView[],
   jobDir: string,
@@ -86,16 +88,7 @@ async function writeRunPages(
   render: (run: RunView) => Promise<string>,
   written: string[],
 ): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < runs.length) {
-      const run = runs[next++];
-      if (run === undefined) return;
-      const html = await render(run);
-      written.push(await writePageAsync(join(jobDir, run.id), html, gz));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(IO_CONCURRENCY, runs.length) }, worker));
+  for (const run of runs) written.push(writeRunPage(join(jobDir, run.id), await render(run), gz));
 }
 
 function stopTimeOf(run: RunRecord): number {

@@ -37,6 +37,9 @@ type Item =
 
 /** A parsed field: its items, compiled to values against a hash seed. */
 export class CronField {
+  /** The values of a field without H or R items, which do not depend on the job (computed once). */
+  private fixed: readonly number[] | undefined;
+
   constructor(
     readonly index: number,
     readonly text: string,
@@ -54,7 +57,14 @@ export class CronField {
    * @param crc the job's hash seed
    * @param random source of seeds for R forms
    */
-  values(crc: number, random: () => number): number[] {
+  values(crc: number, random: () => number): readonly number[] {
+    if (this.fixed !== undefined) return this.fixed;
+    const values = this.compute(crc, random);
+    if (this.items.every((i) => i.kind === 'range')) this.fixed = values;
+    return values;
+  }
+
+  private compute(crc: number, random: () => number): number[] {
     const info = FIELDS[this.index] as FieldInfo;
     const set = new Set<number>();
     for (const item of this.items) {

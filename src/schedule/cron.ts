@@ -41,6 +41,25 @@ const SEGMENT_AHEAD = 400 * 86_400;
 
 const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/**
+ * Parsed fields by expression text. Jobs mostly share a few expressions (`H H * * *`), and a
+ * job's schedule is compiled more than once per command (checked at load, then for its next
+ * time); the fields are immutable and do not depend on the job, so each text is parsed once.
+ * Cleared when it grows past PARSED_LIMIT, so reloads with ever new expressions stay bounded.
+ */
+const parsed = new Map<string, readonly CronField[]>();
+const PARSED_LIMIT = 10_000;
+
+function cachedCronFields(expression: string): readonly CronField[] {
+  let fields = parsed.get(expression);
+  if (fields === undefined) {
+    fields = parseCronFields(expression);
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(expression, fields);
+  }
+  return fields;
+}
+
 /** The six fields of a cron expression (aliases expanded, a missing second field is `H`). */
 export function parseCronFields(expression: string): CronField[] {
   const trimmed = expression.trim();
@@ -62,8 +81,8 @@ export function parseCronFields(expression: string): CronField[] {
 
 /** Allowed values compiled into lookup tables for the matcher. */
 interface Tables {
-  /** months[m] for m 1-12 */
-  readonly months: readonly boolean[];
+  /** bit m set for each allowed month m (1-12) */
+  readonly monthMask: number;
   readonly domMask: number;
   readonly dowMask: number;
   readonly domStar: boolean;
@@ -76,7 +95,27 @@ interface Tables {
   readonly paced: boolean;
 }
 
+/**
+ * Next-value tables by content, shared between schedules: a hashed field has at most 60
+ * different values, so thousands of `@daily` jobs need only a few hundred tables instead of three
+ * each (docs/BENCHMARKS.md, daemon memory). Never written after they are built. Cleared past
+ * SHARED_LIMIT so that R forms, which draw new values at every evaluation, cannot grow it.
+ */
+const sharedTables = new Map<string, Int8Array>();
+const SHARED_LIMIT = 10_000;
+
 function nextTable(values: readonly number[], size: number): Int8Array {
+  const key = `${size}:${values.join(',')}`;
+  let t = sharedTables.get(key);
+  if (t === undefined) {
+    t = buildNextTable(values, size);
+    if (sharedTables.size >= SHARED_LIMIT) sharedTables.clear();
+    sharedTables.set(key, t);
+  }
+  return t;
+}
+
+function buildNextTable(values: readonly number[], size: number): Int8Array {
   const t = new Int8Array(size + 1).fill(-1);
   for (const v of values) t[v] = v;
   let next = -1;
@@ -89,8 +128,9 @@ function nextTable(values: readonly number[], size: number): Int8Array {
 
 function buildTables(expression: string, fields: readonly CronField[], crc: number, random: () => number): Tables {
   const values = fields.map((f) => f.values(crc, random));
-  const at = (i: number): number[] => values[i] as number[];
-  const months = Array.from({ length: 13 }, (_, m) => at(MONTH).includes(m));
+  const at = (i: number): readonly number[] => values[i] as readonly number[];
+  let monthMask = 0;
+  for (const m of at(MONTH)) monthMask |= 1 << m;
   let domMask = 0;
   for (const d of at(DAY_OF_MONTH)) domMask |= 1 << d;
   let dowMask = 0;
@@ -108,7 +148,7 @@ function buildTables(expression: string, fields: readonly CronField[], crc: numb
     }
   }
   return {
-    months,
+    monthMask,
     domMask,
     dowMask,
     domStar,
@@ -168,7 +208,7 @@ export function nextWallMatch(t: Tables, from: number, to: number): number | nul
   let sod = from - day * 86_400;
   while (day * 86_400 <= to) {
     const date = civilFromDays(day);
-    if (!t.months[date.month]) {
+    if ((t.monthMask & (1 << date.month)) === 0) {
       day = date.month === 12 ? daysFromCivil(date.year + 1, 1, 1) : daysFromCivil(date.year, date.month + 1, 1);
       sod = 0;
       continue;
@@ -198,7 +238,7 @@ export class CronSchedule implements Schedule {
 
   constructor(readonly expression: string, options: { jobName: string; timezone: string; random: () => number }) {
     this.random = options.random;
-    this.fields = parseCronFields(expression);
+    this.fields = cachedCronFields(expression);
     this.crc = crc32(options.jobName);
     this.offset = this.crc / 4294967295;
     this.zone = zoneModel(options.timezone);

@@ -6,15 +6,14 @@
  * (repeated wall time: first occurrence; nonexistent: first instant after the gap), except
  * HOURLY/MINUTELY/SECONDLY rules, which keep their real-time pace.
  */
-import rrulePackage from 'rrule';
 import type { Options as RRuleOptions } from 'rrule';
 import type { EpochSeconds } from '../clock.js';
 import { ScheduleError } from '../errors.js';
+import { rrulePackage } from '../lazy-packages.js';
 import { crc32 } from './hash.js';
 import type { Schedule } from './types.js';
 import { zoneModel, type ZoneModel } from './zone.js';
 
-const { RRule } = rrulePackage;
 
 /** A fire time is searched this far ahead; a rule without one in that time is an error. */
 const SEARCH_LIMIT = 10 * 366 * 86_400;
@@ -39,6 +38,14 @@ const PROPERTY_NAMES: Readonly<Record<string, string>> = {
 
 const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+let rruleClass: RRuleClass | undefined;
+type RRuleClass = ReturnType<typeof rrulePackage>['RRule'];
+
+/** The package's RRule class, loaded with the first RRULE schedule (lazy-packages.ts). */
+function rrule(): RRuleClass {
+  return (rruleClass ??= rrulePackage().RRule);
+}
+
 function list(v: unknown): number[] {
   if (v === null || v === undefined) return [];
   return (Array.isArray(v) ? v : [v]) as number[];
@@ -62,6 +69,7 @@ export class RRuleSchedule implements Schedule {
       new ScheduleError(`"${expression}": ${what}`, expression, undefined, cause === undefined ? {} : { cause });
     if (body === '') throw fail('empty rule, expected RRULE:FREQ=…');
     if (/[\r\n]/.test(body)) throw fail('only one RRULE line is supported (no DTSTART or EXDATE lines)');
+    const RRule = rrule();
     let parsed: Partial<RRuleOptions>;
     try {
       parsed = RRule.parseString(body.toUpperCase());
@@ -137,6 +145,7 @@ export class RRuleSchedule implements Schedule {
       const first = Math.floor(after) + near.lo;
       if (first > dtstart) dtstart += Math.floor((first - dtstart) / this.period) * this.period;
     }
+    const RRule = rrule();
     const rule = new RRule({ ...this.options, dtstart: new Date(dtstart * 1000), until: new Date(until * 1000) }, true);
     let best = Infinity;
     let bestHi = MAX_OFFSET;

@@ -14,6 +14,15 @@ const PROBE = 86_400;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/**
+ * Names Intl resolves to UTC, whose offset is always 0. Their models never ask Intl: the first
+ * Intl time-zone call of a process loads ICU's zone data (about 10 ms), which a command on a
+ * UTC host would pay for nothing (docs/BENCHMARKS.md, "Start-up").
+ */
+export const UTC_NAMES: ReadonlySet<string> = new Set([
+  'UTC', 'Etc/UTC', 'UCT', 'Etc/UCT', 'Universal', 'Etc/Universal', 'Zulu', 'Etc/Zulu',
+]);
+
 /** An Intl formatter for `zone` giving numeric, 24-hour parts; throws RangeError for a bad zone. */
 export function zoneFormatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
@@ -82,13 +91,21 @@ export interface Segment {
 export class ZoneModel {
   private readonly chunks = new Map<number, Chunk>();
 
+  private readonly utc: boolean;
+
   constructor(readonly zone: string) {
-    zoneFormatter(zone);
+    this.utc = UTC_NAMES.has(zone);
+    if (!this.utc) zoneFormatter(zone);
   }
 
   private chunk(index: number): Chunk {
     let c = this.chunks.get(index);
     if (c !== undefined) return c;
+    if (this.utc) {
+      c = { beforeOffset: 0, transitions: [] };
+      this.chunks.set(index, c);
+      return c;
+    }
     const start = index * CHUNK;
     const end = start + CHUNK;
     const transitions: Transition[] = [];

@@ -25,6 +25,11 @@ export interface OpenStoreOptions {
    * error at once. @default false
    */
   readOnly?: boolean;
+  /**
+   * Never writes the database, not even tables or indexes it lacks (dsari-info, render, the
+   * exporter; issue 15): those are the daemon's and `dsari migrate`'s. @default false
+   */
+  reader?: boolean;
 }
 
 /** File name of the outage journal of PostgreSQL/MySQL stores, in DATA_DIR. */
@@ -37,7 +42,7 @@ export const JOURNAL_FILE = 'store-journal.jsonl';
 export function createStore(db: DatabaseConfig, options: OpenStoreOptions): RunStore {
   switch (db.type) {
     case 'sqlite3':
-      return new SqliteStore(db.file, { log: options.log });
+      return new SqliteStore(db.file, { log: options.log, reader: options.reader === true });
     default:
       return createNetworkStore(db, options);
   }
@@ -45,8 +50,9 @@ export function createStore(db: DatabaseConfig, options: OpenStoreOptions): RunS
 
 function createNetworkStore(db: DatabaseConfig, options: OpenStoreOptions): RunStore {
   let inner: ServerStore;
-  if (db.type === 'postgresql') inner = postgresqlStore(db.dsn);
-  else if (db.type === 'mysql') inner = mysqlStore(db.connection);
+  const reader = { reader: options.reader === true };
+  if (db.type === 'postgresql') inner = postgresqlStore(db.dsn, reader);
+  else if (db.type === 'mysql') inner = mysqlStore(db.connection, reader);
   else throw new StoreError(`unknown database type ${(db as { type: string }).type}`);
   if (options.readOnly) return inner;
   return new JournaledStore(inner, {

@@ -218,6 +218,6 @@ async function createMysqlSchema(conn: ServerConnection): Promise<string[]> {
 }
 
 /** A MySQL run store (not journaled; see createStore). */
-export function mysqlStore(connection: MysqlConnection): ServerStore {
-  return new ServerStore(mysqlBackend(connection));
+export function mysqlStore(connection: MysqlConnection, options: { reader?: boolean } = {}): ServerStore {
+  return new ServerStore(mysqlBackend(connection), options);
 }

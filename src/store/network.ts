@@ -133,7 +133,12 @@ export class ServerStore implements RunStore {
 
   private readonly policy: ServerPolicyRows;
 
-  constructor(readonly backend: ServerBackend) {
+  /**
+   * @param options.reader never write, not even the tables and indexes a database lacks (they
+   *   are the daemon's and `dsari migrate`'s; missing policy tables read as empty); an explicit
+   *   `upgradeSchema` still creates them
+   */
+  constructor(readonly backend: ServerBackend, private readonly options: { reader?: boolean } = {}) {
     this.kind = backend.kind;
     this.policy = new ServerPolicyRows({
       backend,
@@ -184,7 +189,7 @@ export class ServerStore implements RunStore {
       }
       try {
         if (!this.schemaReady) {
-          this.schemaCreated = await this.backend.createSchema(c);
+          if (this.options.reader !== true) this.schemaCreated = await this.backend.createSchema(c);
           this.schemaReady = true;
         }
       } catch (err) {
@@ -216,6 +221,8 @@ export class ServerStore implements RunStore {
     try {
       return await c.query(sql, params);
     } catch (err) {
+      // A reader creates no tables: on a database the daemon has not set up yet, it reads none.
+      if (this.options.reader === true && isMissingTableError(err)) return [];
       throw this.wrap(what, err);
     }
   }
@@ -261,7 +268,7 @@ export class ServerStore implements RunStore {
    * returns what it created: `dsari migrate` in place.
    */
   async upgradeSchema(): Promise<string[]> {
-    if (!this.schemaReady) {
+    if (!this.schemaReady && this.options.reader !== true) {
       await this.connection();
       return [...this.schemaCreated];
     }

@@ -260,6 +260,6 @@ async function createPgSchema(conn: ServerConnection): Promise<string[]> {
 }
 
 /** A PostgreSQL run store (not journaled; see createStore). */
-export function postgresqlStore(dsn: string): ServerStore {
-  return new ServerStore(postgresqlBackend(dsn));
+export function postgresqlStore(dsn: string, options: { reader?: boolean } = {}): ServerStore {
+  return new ServerStore(postgresqlBackend(dsn), options);
 }

@@ -13,6 +13,7 @@ import { StoreError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { insertNotificationSql, NOTIFICATIONS_TABLE, notificationParams, notificationsDdl } from './notifications-table.js';
 import { sqliteRunner } from './runner.js';
+import { openSqliteReader } from './sqlite-reader.js';
 import {
   finishedFromRow,
   jsonColumn,
@@ -93,6 +94,11 @@ export interface SqliteStoreOptions {
    * @default 60000
    */
   lockWaitMs?: number;
+  /**
+   * A reader (dsari-info, render, exporter): the database is never written, not even to create
+   * tables or indexes (see sqlite-reader.ts); `upgradeSchema` still upgrades. @default false
+   */
+  reader?: boolean;
 }
 
 /** Busy timeout handed to SQLite itself: short, because SQLite waits synchronously. */
@@ -128,6 +134,17 @@ export class SqliteStore implements RunStore {
 
   async open(): Promise<void> {
     if (this.db) return;
+    if (this.options.reader === true) {
+      this.db = await this.retry('open', () =>
+        openSqliteReader(this.file, {
+          timeout: SQLITE_BUSY_STEP_MS,
+          tables: [{ name: 'runs', ddl: SQLITE_RUNS_DDL }, { name: 'runs_running', ddl: SQLITE_RUNS_RUNNING_DDL }, ...SQLITE_POLICY_TABLES],
+          indexes: [...INDEXES, ...POLICY_INDEXES].map((ix) => ix.name),
+          log: this.options.log,
+        }),
+      );
+      return;
+    }
     let db: Database.Database;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
@@ -196,6 +213,15 @@ export class SqliteStore implements RunStore {
    * lock, and returns what it created ("table dsari_pauses", "index …"): `dsari migrate` in place.
    */
   async upgradeSchema(): Promise<string[]> {
+    if (this.options.reader === true) {
+      // An explicit upgrade writes: through a writing connection, not the reader's.
+      const writer = new SqliteStore(this.file, { ...this.options, reader: false });
+      try {
+        return await writer.upgradeSchema();
+      } finally {
+        await writer.close();
+      }
+    }
     if (!this.db) {
       await this.open();
       return [...this.schemaCreated];

@@ -158,12 +158,12 @@ describe('Daemon: cancel', () => {
     const file = writeTriggerIn(tmp.path, 'b', '{"schedule_time": 1999999999}');
     h.daemon.scanTriggers();
     await settle();
-    const pendingId = h.daemon.statusSnapshot().pending.find((p) => p.triggerType === 'file')?.runId;
+    const pendingId = h.daemon.schedulerStatus().pending.find((p) => p.triggerType === 'file')?.runId;
     expect(pendingId).toBeDefined();
     expect(await h.daemon.cancelRun(pendingId!, 'alice')).toBe('dropped');
     expect(existsSync(file)).toBe(false);
     // The job keeps its schedule: the trigger had taken over its next scheduled run.
-    expect(h.daemon.statusSnapshot().pending.map((p) => p.triggerType)).toEqual(['schedule']);
+    expect(h.daemon.schedulerStatus().pending.map((p) => p.triggerType)).toEqual(['schedule']);
   });
 });
 

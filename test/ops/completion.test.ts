@@ -78,7 +78,7 @@ function bashComplete(cases: string[][]): string[][] {
 describe('dsari completion bash, in a real bash', () => {
   it('completes commands, options, values, job names and run ids', () => {
     const cases: Array<[string[], (r: string[]) => void]> = [
-      [['dsari', ''], (r) => expect(r).toEqual(['daemon', 'info', 'render', 'prometheus-exporter', 'trigger', 'schedule', 'migrate', 'doctor', 'completion'])],
+      [['dsari', ''], (r) => expect(r).toEqual(['daemon', 'info', 'render', 'prometheus-exporter', 'trigger', 'schedule', 'migrate', 'pause', 'resume', 'doctor', 'completion', 'prune', 'simulate', 'token'])],
       [['dsari', 'in'], (r) => expect(r).toEqual(['info'])],
       [['dsari', 'info', 'j'], (r) => expect(r).toEqual(['job'])],
       [['dsari', 'info', 'job', 'list', '--'], (r) => expect(r).toEqual(['--job', '--format', '--help', '--version', '--config-dir', '--debug'])],

@@ -62,7 +62,7 @@ describe('dsari migrate in place (without --from/--to)', () => {
     const etc = site('');
     const r = await runCli('dsari', ['migrate', '-c', etc]);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toMatch(new RegExp(`^Upgraded ${join(etc, 'var', 'dsari.sqlite3')}: created table runs, table runs_running, table dsari_pauses, table dsari_pending_runs, index `));
+    expect(r.stdout).toMatch(new RegExp(`^Upgraded ${join(etc, 'var', 'dsari.sqlite3')}: created table runs, table runs_running, table dsari_pauses, table dsari_pending_runs, table dsari_notifications, index `));
     expect((await runCli('dsari', ['migrate', '-c', etc])).stdout).toMatch(/is up to date: nothing to create\n$/);
   });
 

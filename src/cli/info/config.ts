@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { stringify as yamlStringify } from 'yaml';
 import { normalisedConfig } from '../../config/dump.js';
 import { redactRawConfig } from '../../config/database.js';
 import { redactRawNotifyKeys } from '../../config/notify.js';
+import { yamlPackage } from '../../lazy-packages.js';
 import { newCommand } from '../common.js';
 import { loadContext } from '../context.js';
 
@@ -23,7 +23,7 @@ function sortKeys(value: unknown): unknown {
 
 /** YAML with sorted keys, as PyYAML's safe_dump writes it. */
 export function prettyYaml(value: unknown): string {
-  return yamlStringify(value, { sortMapEntries: true, aliasDuplicateObjects: false });
+  return yamlPackage().stringify(value, { sortMapEntries: true, aliasDuplicateObjects: false });
 }
 
 /** `dsari-info config check|dump` (SPEC §9). */

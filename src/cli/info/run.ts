@@ -1,16 +1,12 @@
 import { policyLabel } from '../../report/policy-label.js';
 import { InvalidArgumentError, type Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import { OutputError, openRunOutput, runDirectory } from '../../report/output.js';
 import type { RunRecord, RunStore } from '../../store/types.js';
 import { collect, newCommand } from '../common.js';
 import { loadContext, openStore, type CliContext } from '../context.js';
 import { formatTimedelta, jobStyle, withOutput, type OutputSink, type Style } from '../output.js';
-import { ControlStripper } from '../sanitise.js';
 import { formatTable, type TableCell } from '../table.js';
 import { formatArg, isoTime, jsonText, yamlText, type ListFormat } from './format.js';
 import { runShowCommand } from './run-show.js';
-import { tailRuns } from './tail.js';
 
 interface RunListOptions {
   job?: string[];
@@ -35,6 +31,8 @@ export function infoRunCommand(): Command {
     .description("print a run's output (running runs too; output.txt, .gz or .xz)")
     .argument('<run-id>')
     .action(async (runId: string, _opts: unknown, self: Command) => {
+      // Loaded on use, like `tail` below: `run list` needs neither (zlib, streams, xz).
+      const { runOutput } = await import('./run-output.js');
       await withStore(self, (ctx, store) => runOutput(ctx, store, runId));
     });
   cmd
@@ -47,6 +45,7 @@ export function infoRunCommand(): Command {
       return n;
     }, 10)
     .action(async (runIds: string[], opts: { lines: number }, self: Command) => {
+      const { tailRuns } = await import('./tail.js');
       await withStore(self, (ctx, store) => tailRuns(ctx, store, runIds, { lines: opts.lines }));
     });
   cmd.addCommand(runShowCommand());
@@ -144,35 +143,5 @@ function prettyRuns(runs: readonly RunRecord[], out: OutputSink): string {
     width: out.terminal.columns,
     palette: out.palette,
     unicode: out.terminal.unicode,
-  });
-}
-
-async function runOutput(ctx: CliContext, store: RunStore, runId: string): Promise<void> {
-  const run = await store.getRun(runId);
-  if (run === null) throw new UsageError(`cannot find run ID ${runId}`);
-  const dir = runDirectory(ctx.config.dataDir, run.jobName, run.runId);
-  let opened;
-  try {
-    opened = await openRunOutput(dir);
-  } catch (err) {
-    if (err instanceof OutputError && err.missing) {
-      throw new OutputError(
-        `run ${run.runId} (job ${run.jobName}${run.running ? ', running' : ''}) has no output file in ${dir}`,
-        { runDir: dir, missing: true },
-        { cause: err },
-      );
-    }
-    throw err;
-  }
-  const { stream } = opened;
-  await withOutput(async (out) => {
-    // On a terminal, only colour sequences of the run's output reach it.
-    const stripper = out.terminal.isTty ? new ControlStripper() : null;
-    for await (const chunk of stream) {
-      if (out.closed) break;
-      await out.write(stripper ? stripper.push(chunk as Buffer) : (chunk as Buffer));
-    }
-    if (stripper && !out.closed) await out.write(stripper.flush());
-    stream.destroy();
   });
 }

@@ -1,4 +1,4 @@
-import { start, type REPLServer } from 'node:repl';
+import type { REPLServer } from 'node:repl';
 import type { Command } from 'commander';
 import { VERSION } from '../../version.js';
 import { newCommand } from '../common.js';
@@ -28,6 +28,8 @@ export function infoShellCommand(): Command {
       let banner = `dsari ${VERSION} shell. Additional variables available:\n`;
       for (const [k, v] of Object.entries(vars)) banner += `    ${k}: ${describe(v)}\n`;
       process.stdout.write(`${banner}\n`);
+      // node:repl is loaded only here: every other dsari-info command would pay ~10 ms for it.
+      const { start } = await import('node:repl');
       const repl: REPLServer = start({ prompt: 'dsari> ', useGlobal: false, terminal: process.stdin.isTTY === true && process.stdout.isTTY === true });
       Object.assign(repl.context, vars);
       await new Promise<void>((resolve) => repl.on('exit', () => resolve()));
