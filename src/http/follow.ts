@@ -32,8 +32,10 @@ const RECORD_WAIT_MS = 3_000;
 export const followers = new Set<ServerResponse>();
 
 function writeEvent(raw: ServerResponse, event: string, data: string, id?: number): Promise<void> {
+  // A client gone already: its 'close' has been emitted, so nothing would ever wake a wait for it.
+  if (raw.destroyed || raw.writableEnded) return Promise.resolve();
   const text = `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${data}\n\n`;
-  if (raw.write(text)) return Promise.resolve();
+  if (raw.write(text) || raw.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       raw.off('drain', done);
@@ -63,6 +65,8 @@ export async function followRun(raw: ServerResponse, control: DaemonControl, run
   const heartbeat = setInterval(() => {
     if (!closed) raw.write(': keep-alive\n\n');
   }, HEARTBEAT_MS);
+  // Followers never keep the daemon alive by themselves (its shutdown closes them).
+  heartbeat.unref();
   try {
     if (run.running) await followRunning(raw, control, run, fromOffset, () => closed);
     else await sendFinished(raw, control, run, () => closed);
@@ -132,6 +136,7 @@ async function followRunning(raw: ServerResponse, control: DaemonControl, run: R
         try {
           fh = await open(file, 'r');
           watcher = watch(file, () => poke());
+          watcher.unref();
           watcher.on('error', () => undefined);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -162,6 +167,7 @@ async function followRunning(raw: ServerResponse, control: DaemonControl, run: R
         const rec = await control.store.getRun(run.runId);
         if (rec !== null && !rec.running && !control.runningRuns().some((r) => r.runId === run.runId)) ended = { exitCode: rec.exitCode ?? 0 };
       }
+      if (isClosed()) return;
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           wake = null;

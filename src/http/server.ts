@@ -267,7 +267,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     close: async () => {
       ctx.histories.stop();
       ctx.metrics.stop();
-      for (const r of [...followers, ...eventStreams]) r.destroy();
+      // Event streams end cleanly (the client sees the end of the response), then every connection goes.
+      const streams = [...followers, ...eventStreams];
+      for (const r of streams) r.end();
+      if (streams.length > 0) await new Promise((r) => setTimeout(r, 300));
+      for (const r of streams) r.destroy();
       app.server.closeAllConnections();
       await app.close();
       if (listen.kind === 'unix') rmSync(listen.path, { force: true });

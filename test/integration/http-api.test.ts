@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -143,6 +144,30 @@ describe('HTTP API', () => {
     const again = await readEvents(h.base, `/api/v1/runs/${id}/output?follow=1`, h.tokens.read, () => false);
     expect(again.map((e) => e.event)).toEqual(['output', 'end']);
     expect(JSON.parse(again[0]?.data ?? '""')).toBe(text);
+  });
+
+  it('shuts down with live followers attached: their streams end and the daemon exits', async () => {
+    h = await startHttpDaemon(`shutdown_kill_runs: true\n${JOBS}\n  chatty:\n    command: [/bin/sh, -c, 'while true; do echo "$(seq 1 2000)"; sleep 0.01; done']\n`);
+    const id = await trigger(h, 'chatty');
+    await waitFor('chatty running', async () => (await call(h!.base, `/api/v1/runs/${id}`, { token: h!.tokens.read })).json<Run>().status === 'running');
+    // followers that never read: the daemon's buffers for them fill up
+    const url = new URL(h.base);
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => new Promise<Socket>((resolve) => {
+      const s = connect(Number(url.port), url.hostname, () => {
+        s.write(`GET /api/v1/runs/${id}/output?follow=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h!.tokens.read}\r\n\r\n`);
+        resolve(s);
+      });
+      s.on('error', () => undefined);
+      s.pause();
+    })));
+    const reader = readEvents(h.base, `/api/v1/runs/${id}/output?follow=1`, h.tokens.read, () => false, 60_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    h.daemon.signal('SIGTERM');
+    await waitFor('the daemon exits', () => !h!.daemon.running, { timeoutMs: 30_000 });
+    expect(h.daemon.exitCode).toBe(0);
+    const events = await reader;
+    expect(events.length).toBeGreaterThan(0);
+    for (const s of sockets) s.destroy();
   });
 
   it('pages runs with an opaque cursor, newest first, filtered by job and status', async () => {

@@ -97,7 +97,8 @@ export async function readEvents(base: string, path: string, token: string, unti
   let buf = '';
   try {
     for (;;) {
-      const { value, done } = await reader.read();
+      // A stream cut by the server (its shutdown) ends the reading with what came so far.
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }));
       if (done) break;
       buf += decoder.decode(value, { stream: true });
       let i: number;
