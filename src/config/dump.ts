@@ -40,8 +40,8 @@ export function normalisedJob(job: JobConfig, now: EpochSeconds): Record<string,
   };
 }
 
-/** A job's run policies in the configuration's own keys (only for jobs that set one). */
-function runPolicyKeys(p: JobPolicies): Record<string, unknown> {
+/** A job's run policies in the configuration's own keys (`config dump` shows them for jobs that set one). */
+export function runPolicyKeys(p: JobPolicies) {
   return {
     catchup: p.catchup,
     catchup_window: p.catchupWindow,

@@ -3,6 +3,7 @@
  * from the daemon's state and the store's records to JSON-ready objects. Times are ISO 8601 in
  * UTC with milliseconds; durations are seconds.
  */
+import { runPolicyKeys } from '../config/dump.js';
 import type { EpochSeconds } from '../clock.js';
 import { REDACTED } from '../config/database.js';
 import { jobPolicies } from '../config/policies.js';
@@ -116,16 +117,7 @@ export function policiesJson(job: JobConfig) {
     concurrency_groups: [...job.concurrencyGroups],
     max_execution: job.maxExecution,
     max_execution_grace: job.maxExecutionGrace,
-    catchup: p.catchup,
-    catchup_window: p.catchupWindow,
-    overlap: p.overlap,
-    retry:
-      p.retry === null
-        ? null
-        : { attempts: p.retry.attempts, delay: p.retry.delay, backoff: p.retry.backoff, max_delay: p.retry.maxDelay, jitter: p.retry.jitter, on_exit_codes: p.retry.onExitCodes === null ? null : [...p.retry.onExitCodes], on_timeout: p.retry.onTimeout, on_lost: p.retry.onLost },
-    after: [...p.after],
-    on_success: [...p.onSuccess],
-    on_failure: [...p.onFailure],
+    ...runPolicyKeys(p),
   };
 }
 

@@ -3,20 +3,13 @@
  * background retention, never remove the same runs at once. The lock is a file holding the
  * owner's PID, created exclusively; a lock whose owner is dead is taken over.
  */
+import { pidAlive } from '../pid.js';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The lock file in DATA_DIR. */
 export const PRUNE_LOCK_FILE = 'prune.lock';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A held lock; release it when done. */
 export interface PruneLock {
@@ -52,7 +45,7 @@ export function takePruneLock(dataDir: string): PruneLock | { heldBy: number } {
       void err; // removed meanwhile: try again
       continue;
     }
-    if (Number.isInteger(pid) && pid > 0 && alive(pid) && pid !== process.pid) return { heldBy: pid };
+    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid) && pid !== process.pid) return { heldBy: pid };
     // left by a process that died (or unreadable): taken over
     rmSync(file, { force: true });
   }

@@ -4,6 +4,7 @@
  * success since the last `after` run), and scheduled fires skipped by the running daemon. Read
  * from the store (and the daemon's state file for skip counts); nothing is written.
  */
+import { pidAlive } from '../../pid.js';
 import { jobPolicies } from '../../config/policies.js';
 import type { Config } from '../../config/types.js';
 import { errorMessage } from '../../errors.js';
@@ -20,14 +21,6 @@ export interface JobState {
   skipped_fires?: number;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Per job name, its state (jobs with nothing to say are left out). */
 export async function jobStates(config: Config, store: RunStore, names: readonly string[]): Promise<Map<string, JobState>> {
