@@ -196,6 +196,16 @@ describe.runIf(haveChromium || inCi)('web console in Chromium', () => {
     expect(await page.locator('#pause-form').count()).toBe(1);
   });
 
+  it('simulates the next 24 hours from the groups page: one chart row per job, nightly gets its one run', async () => {
+    const page = await newPage();
+    await login(page, h.tokens.read, '/groups');
+    await Promise.all([page.waitForURL(`${h.base}/groups/simulate`), page.click('#simulate-link')]);
+    const rows = await page.$$eval('#chart .row', (els) => els.map((e) => ({ job: e.getAttribute('data-job'), bars: e.querySelectorAll('.run').length })));
+    expect(rows.map((r) => r.job).sort()).toEqual(['greet', 'nasty', 'nightly', 'sleeper', 'ticker']);
+    expect(rows.find((r) => r.job === 'nightly')?.bars).toBe(1);
+    expect(rows.filter((r) => r.job !== 'nightly').every((r) => r.bars === 0)).toBe(true);
+  });
+
   it('shows markup in output as text: no script runs', async () => {
     const page = await newPage();
     await login(page, h.tokens.read);

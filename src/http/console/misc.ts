@@ -21,7 +21,8 @@ export function groupsPage(ctx: HttpContext, identity: Identity): string {
 ${holders.length === 0 ? '' : html`<h3>Holding a slot</h3><ul>${holders.map((r) => html`<li><a href="/runs/${seg(r.runId)}">${r.job}</a> since ${when(r.startTime, now)}</li>`)}</ul>`}
 ${waiting.length === 0 ? html`<p class="muted">Nothing waits for it.</p>` : html`<h3>Waiting</h3><ul>${waiting.map((p) => html`<li><a href="/jobs/${seg(p.job)}">${p.job}</a> <span class="mono small">${p.runId.slice(0, 8)}</span>, due ${when(p.scheduleTime, now)}</li>`)}</ul>`}</section>`;
   });
-  const body = html`<h1>Concurrency groups</h1>${sections.length === 0 ? html`<p class="muted">No concurrency groups are configured.</p>` : html`<div class="grid">${sections}</div>`}`;
+  const body = html`<h1>Concurrency groups</h1>${sections.length === 0 ? html`<p class="muted">No concurrency groups are configured.</p>` : html`<div class="grid">${sections}</div>`}
+<p><a href="/groups/simulate" id="simulate-link">Simulate the next 24 hours</a> <span class="muted">(what would run, wait and fill up, with durations from the history: <code>dsari simulate</code>)</span></p>`;
   return page({ title: 'Groups', identity, nav: 'groups', live: true, body });
 }
 

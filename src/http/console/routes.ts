@@ -15,6 +15,8 @@ import { LOGIN_COOKIE, parseCookies, randomId, sameSecret, SESSION_COOKIE, SESSI
 import { ASSET_VERSION, CONSOLE_CSS, CONSOLE_JS, ICON_SVG } from './assets.js';
 import { jobPage, triggerBodyFromForm } from './job.js';
 import { groupsPage, loginPage, schedulePage } from './misc.js';
+import { simulateNextDay } from '../simulate-worker.js';
+import { DsariError, errorMessage } from '../../errors.js';
 import { overviewPage } from './overview.js';
 import { runPageHtml } from './run.js';
 
@@ -64,6 +66,23 @@ export function consoleRoutes(routes: Routes, ctx: HttpContext): void {
     } });
 
   routes.add({ ...base, method: 'GET', url: '/groups', role: 'read', operationId: 'consoleGroups', summary: 'Groups page', handler: async (req, reply) => sendPage(reply, groupsPage(ctx, req.identity)) });
+
+  // The simulator's page for the next 24 h (SPEC-BEYOND §15): self-contained, with its own inline
+  // style and script, so it gets its own Content-Security-Policy (nothing from elsewhere either).
+  routes.add({ ...base, method: 'GET', url: '/groups/simulate', role: 'read', operationId: 'consoleSimulate', summary: 'Simulation of the next 24 hours',
+    handler: async (_req, reply) => {
+      let text: string;
+      try {
+        text = await simulateNextDay(ctx.control.config(), ctx.control.clock.now());
+      } catch (err) {
+        throw new HttpError(err instanceof DsariError && err.code === 'E_BUSY' ? 409 : 500, 'simulation_failed', errorMessage(err));
+      }
+      return reply
+        .header('Content-Security-Policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+        .type(HTML)
+        .header('Cache-Control', 'no-store')
+        .send(text);
+    } });
 
   routes.add({ ...base, method: 'GET', url: '/schedule', role: 'read', operationId: 'consoleSchedule', summary: 'Schedule playground', schema: { querystring: { type: 'object', properties: { expression: { type: 'string', maxLength: 1000 }, job: { type: 'string', maxLength: 255 }, timezone: { type: 'string', maxLength: 100 } } } },
     handler: async (req, reply) => sendPage(reply, schedulePage(ctx, req.identity, req.query as Record<string, string>)) });
