@@ -12,8 +12,9 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { NotifyService } from '../notify/service.js';
 import { RetentionRunner } from '../retention/runner.js';
-import { PAUSE_ALL, type JsonObject, type PauseRecord, type RunStore } from '../store/types.js';
+import { PAUSE_ALL, type JsonObject, type RunStore } from '../store/types.js';
 import { SchedulerCore } from './core.js';
+import { PauseSync } from './pause-sync.js';
 import { DsariError } from '../errors.js';
 import { policyEnvironment } from './policy.js';
 import { catchUpJobs, restoreStoredPending, seedDependencies, storedPending } from './policy-state.js';
@@ -24,7 +25,7 @@ import type { RunExecutor, RunOutcome, RunProcess } from './ports.js';
 import { RunRecorder } from './recorder.js';
 import { recoverLeftovers } from './recovery.js';
 import { newRunId } from './run-id.js';
-import { STATE_FILE, writeStateFile } from './state-file.js';
+import { StateFileWriter } from './state-file.js';
 import { statusLines } from './status.js';
 import type { TriggerParseContext } from './trigger-file.js';
 import { type AcceptedTrigger, TriggerWatcher } from './trigger-watcher.js';
@@ -103,12 +104,10 @@ export class Daemon {
   private readonly host: string;
   /** Durable pending runs whose cause's record is still being written (they start after it). */
   private readonly causeRecorded = new Map<string, Promise<unknown>>();
-  private pauseTimer: TimerHandle | null = null;
-  private pauseKey = '[]';
+  private readonly pauses: PauseSync;
   /** Set once start() has logged "Scheduler running": before that nothing ticks. */
   private running = false;
-  private stateTimer: TimerHandle | null = null;
-  private readonly startedAt: EpochSeconds;
+  private readonly stateFile: StateFileWriter;
   /** Notifications (SPEC-BEYOND §12.6): outbox rows with each record, delivered in the background. */
   private readonly notify: NotifyService;
   /** Background retention (§12.7); null for a store without plain SQL. */
@@ -119,7 +118,11 @@ export class Daemon {
     this.dataDir = options.config.dataDir;
     this.newRunId = options.newRunId ?? newRunId;
     this.host = options.hostname ?? hostname();
-    this.startedAt = options.clock.now();
+    this.stateFile = new StateFileWriter(this.dataDir, options.clock, options.log, () => {
+      const counts: Record<string, number> = {};
+      for (const s of this.core.status().skipped ?? []) counts[s.job] = s.count;
+      return counts;
+    });
     this.events = new TypedEmitter<DaemonEvents>((err) => options.log.error(`Event listener failed: ${errorMessage(err)}`));
     this.done = new Promise((resolve) => (this.resolveStopped = resolve));
     this.core = new SchedulerCore({
@@ -128,6 +131,17 @@ export class Daemon {
       ...(options.random ? { random: options.random } : {}),
     });
     this.recorder = new RunRecorder(options.store, options.clock, options.log, this.dataDir, () => this.holdOffMs());
+    this.pauses = new PauseSync({
+      store: options.store,
+      core: this.core,
+      clock: options.clock,
+      log: options.log,
+      events: this.events,
+      pollMs: options.pausePollMs ?? PAUSE_POLL_MS,
+      onChange: () => {
+        if (this.running) this.tick();
+      },
+    });
     this.notify = new NotifyService({
       store: options.store,
       clock: options.clock,
@@ -184,14 +198,14 @@ export class Daemon {
     const now = this.options.clock.now();
     this.applyConfig(this.config, now);
     await this.recover();
-    await this.readPauses();
+    await this.pauses.read();
     await restoreStoredPending(this.options.store, this.core, now, this.log);
     await this.catchUp([...this.config.jobs.keys()]);
     await seedDependencies(this.options.store, this.core, this.log);
     await this.storeNew(this.core.evaluateAfter(this.options.clock.now()));
     this.restoreKeptTriggers();
     this.watcher.start();
-    this.schedulePausePoll();
+    this.pauses.start();
     this.notify.start();
     this.retention?.start();
     this.running = true;
@@ -311,7 +325,7 @@ export class Daemon {
     const name = job ?? PAUSE_ALL;
     if (job !== null && !this.core.jobs.has(job)) throw new DsariError('E_UNKNOWN_JOB', `no job named ${JSON.stringify(job)}`);
     const changed = await this.options.store.addPause({ jobName: name, pausedAt: this.options.clock.now(), pausedBy: by, reason });
-    await this.readPauses();
+    await this.pauses.read();
     return { changed };
   }
 
@@ -320,7 +334,7 @@ export class Daemon {
     if (job !== null && !this.core.jobs.has(job)) throw new DsariError('E_UNKNOWN_JOB', `no job named ${JSON.stringify(job)}`);
     const changed = await this.options.store.removePause(job ?? PAUSE_ALL);
     if (changed) this.log.child(job === null ? {} : { job }).debug(`Resume requested by ${by}`);
-    await this.readPauses();
+    await this.pauses.read();
     return { changed };
   }
 
@@ -351,43 +365,6 @@ export class Daemon {
     return (await this.options.store.getRun(runId)) !== null ? 'ended' : 'unknown';
   }
 
-  /** Reads the pause table and tells the core; logs what changed. */
-  private async readPauses(): Promise<void> {
-    let pauses: PauseRecord[];
-    try {
-      pauses = await this.options.store.listPauses();
-    } catch (err) {
-      this.log.debug(`Cannot read the pause table: ${errorMessage(err)}`);
-      return;
-    }
-    const key = JSON.stringify(pauses.map((p) => p.jobName).sort());
-    if (key === this.pauseKey) return;
-    const before = new Set<string>(JSON.parse(this.pauseKey) as string[]);
-    this.pauseKey = key;
-    this.core.setPauses(pauses);
-    const now = new Set(pauses.map((p) => p.jobName));
-    for (const p of pauses) {
-      if (before.has(p.jobName)) continue;
-      const what = p.jobName === PAUSE_ALL ? 'Scheduler paused (every job)' : 'Job paused';
-      this.log.child(p.jobName === PAUSE_ALL ? {} : { job: p.jobName }).info(`${what} by ${p.pausedBy}${p.reason ? `: ${p.reason}` : ''}`);
-      this.events.emit('paused', { jobName: p.jobName, by: p.pausedBy, reason: p.reason });
-    }
-    for (const name of before) {
-      if (now.has(name)) continue;
-      this.log.child(name === PAUSE_ALL ? {} : { job: name }).info(name === PAUSE_ALL ? 'Scheduler resumed' : 'Job resumed');
-      this.events.emit('resumed', { jobName: name });
-    }
-    if (this.running) this.tick();
-  }
-
-  private schedulePausePoll(): void {
-    if (this.stopping) return;
-    this.pauseTimer = this.options.clock.setTimer(() => {
-      this.pauseTimer = null;
-      void this.readPauses().finally(() => this.schedulePausePoll());
-    }, this.options.pausePollMs ?? PAUSE_POLL_MS);
-  }
-
   /** SIGUSR1: looks for trigger files now. */
   scanTriggers(): void {
     this.watcher.scan();
@@ -410,10 +387,8 @@ export class Daemon {
     }
     this.stopping = true;
     this.clearTimer();
-    if (this.pauseTimer !== null) this.options.clock.clearTimer(this.pauseTimer);
-    this.pauseTimer = null;
-    if (this.stateTimer !== null) this.options.clock.clearTimer(this.stateTimer);
-    this.stateTimer = null;
+    this.pauses.stop();
+    this.stateFile.stop();
     this.watcher.stop();
     for (const run of this.core.beginShutdown()) {
       if (run.triggerFile !== undefined) this.log.child({ job: run.jobName, run: run.runId }).info(`Triggered run not started; its trigger is kept for the next start (${run.triggerFile})`);
@@ -544,24 +519,9 @@ export class Daemon {
     this.arm(now);
   }
 
-  /** Writes the skipped-fire counts for readers, at most once a second (see state-file.ts). */
-  private saveStateSoon(): void {
-    if (this.stateTimer !== null) return;
-    this.stateTimer = this.options.clock.setTimer(() => {
-      this.stateTimer = null;
-      const skipped: Record<string, number> = {};
-      for (const s of this.core.status().skipped ?? []) skipped[s.job] = s.count;
-      try {
-        writeStateFile(this.dataDir, { pid: process.pid, started_at: this.startedAt, written_at: this.options.clock.now(), skipped_fires: skipped });
-      } catch (err) {
-        this.log.debug(`Cannot write ${STATE_FILE}: ${errorMessage(err)}`);
-      }
-    }, 1000);
-  }
-
   /** The skip and replace decisions of one look at the clock. */
   private carryOut(decided: Decisions): void {
-    if (decided.skipped.length > 0) this.saveStateSoon();
+    if (decided.skipped.length > 0) this.stateFile.changed();
     for (const s of decided.skipped) {
       const why = s.reason === 'paused' ? 'the job is paused' : 'the job is still running (overlap: skip)';
       this.log.child({ job: s.run.jobName, run: s.run.runId }).info(`Scheduled run for ${formatLocalTime(s.run.scheduleTime)} skipped: ${why}`);

@@ -6,7 +6,9 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EpochSeconds } from '../clock.js';
+import type { Clock, EpochSeconds, TimerHandle } from '../clock.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
 
 export const STATE_FILE = 'daemon-state.json';
 
@@ -41,4 +43,38 @@ export function readStateFile(dataDir: string, isAlive: (pid: number) => boolean
   const s = parsed as Partial<DaemonStateFile>;
   if (typeof s.pid !== 'number' || !isAlive(s.pid) || typeof s.skipped_fires !== 'object' || s.skipped_fires === null) return null;
   return s as DaemonStateFile;
+}
+
+/** Writes the skipped-fire counts for readers, at most once a second, only after a skip. */
+export class StateFileWriter {
+  private timer: TimerHandle | null = null;
+  private readonly startedAt: EpochSeconds;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    /** The counts now, per job. */
+    private readonly counts: () => Record<string, number>,
+  ) {
+    this.startedAt = clock.now();
+  }
+
+  /** Something was skipped: the file is written within a second. */
+  changed(): void {
+    if (this.timer !== null) return;
+    this.timer = this.clock.setTimer(() => {
+      this.timer = null;
+      try {
+        writeStateFile(this.dataDir, { pid: process.pid, started_at: this.startedAt, written_at: this.clock.now(), skipped_fires: this.counts() });
+      } catch (err) {
+        this.log.debug(`Cannot write ${STATE_FILE}: ${errorMessage(err)}`);
+      }
+    }, 1000);
+  }
+
+  stop(): void {
+    if (this.timer !== null) this.clock.clearTimer(this.timer);
+    this.timer = null;
+  }
 }

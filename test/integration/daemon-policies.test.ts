@@ -92,6 +92,12 @@ jobs:
     const d = await site.startReady();
     await site.waitRows(2, (r) => r.job_name === 'skipper', 30_000);
     await site.waitRows(3, (r) => r.job_name === 'replacer', 30_000);
+    // The running daemon's skip count shows in dsari-info job list (from DATA_DIR/daemon-state.json).
+    await waitFor('skipped fires in job list', async () => {
+      const info = await runCli('dsari-info', ['job', 'list', '-c', site!.etc, '--format', 'json']);
+      const state = json<Record<string, { state?: { skipped_fires?: number } }>>(info.stdout)['skipper']?.state;
+      return (state?.skipped_fires ?? 0) >= 2;
+    });
     await d.stop();
     const skip = site.rows().filter((r) => r.job_name === 'skipper');
     for (let i = 1; i < skip.length; i++) {
