@@ -4,7 +4,7 @@
  * owner's PID, created exclusively; a lock whose owner is dead is taken over.
  */
 import { pidAlive } from '../pid.js';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The lock file in DATA_DIR. */
@@ -46,8 +46,30 @@ export function takePruneLock(dataDir: string): PruneLock | { heldBy: number } {
       continue;
     }
     if (Number.isInteger(pid) && pid > 0 && pidAlive(pid) && pid !== process.pid) return { heldBy: pid };
-    // left by a process that died (or unreadable): taken over
-    rmSync(file, { force: true });
+    // Left by a process that died (or unreadable): taken over. Two prunes may both find it dead;
+    // the lock is renamed aside (atomic) and checked, so that the later one cannot remove the lock
+    // the earlier one has just created in its place.
+    const aside = `${file}.stale-${process.pid}`;
+    try {
+      renameSync(file, aside);
+    } catch (err) {
+      void err; // gone meanwhile (another prune took it over): try again
+      continue;
+    }
+    const was = readFileSync(aside, 'utf8').trim();
+    if (was !== String(pid)) {
+      // a live prune's fresh lock: put back where it was (link fails only if a third took the place)
+      try {
+        linkSync(aside, file);
+      } catch (err) {
+        void err;
+      }
+      rmSync(aside, { force: true });
+      const holder = Number(was);
+      if (Number.isInteger(holder) && holder > 0 && pidAlive(holder)) return { heldBy: holder };
+      continue;
+    }
+    rmSync(aside, { force: true });
   }
   return { heldBy: 0 };
 }
