@@ -8,6 +8,7 @@ import type { EpochSeconds } from '../clock.js';
 import { REDACTED } from '../config/database.js';
 import { jobPolicies } from '../config/policies.js';
 import type { JobConfig } from '../config/types.js';
+import { type NotificationRow, runNotifications } from '../notify/outbox.js';
 import type { RunRecord } from '../store/types.js';
 import type { DaemonControl, PauseInfo } from './control-port.js';
 import type { JobHistory } from './job-history.js';
@@ -185,4 +186,22 @@ export function decodeCursor(text: string): { time: EpochSeconds; runId: string 
     void err; // Not base64url JSON: not a cursor of ours (the caller answers 400).
   }
   return null;
+}
+
+/**
+ * A run's notifications for the API and the run page: none when the store has no outbox (or the
+ * table is not there yet); the labels carry no secret (SPEC-BEYOND §12.6).
+ */
+export async function notificationsJson(ctx: { readonly control: Pick<DaemonControl, 'store'> }, runId: string) {
+  const { store } = ctx.control;
+  if (store.sqlRunner === undefined) return [];
+  let rows: NotificationRow[];
+  try {
+    rows = await runNotifications(store.sqlRunner(), runId);
+  } catch (err) {
+    // a database without the outbox table (not upgraded yet): nothing was notified through it
+    void err;
+    return [];
+  }
+  return rows.map((n) => ({ event: n.event, notifier: n.label, state: n.state as string, attempts: n.attempts, last_error: n.lastError, created_at: iso(n.createdAt) ?? '', finished_at: iso(n.finishedAt) }));
 }

@@ -12,9 +12,9 @@ import type { HttpContext } from './context.js';
 import { HttpError, notFound } from './errors.js';
 import { followRun } from './follow.js';
 import { runPage } from './routes-jobs.js';
-import { iso, runJson } from './model.js';
+import { iso, notificationsJson, runJson } from './model.js';
 import type { Routes } from './routes.js';
-import { AUTH_ERRORS, errorResponse, json, OutputQuery, RunPageSchema, RunParams, RunSchema, RunsQuery } from './schemas.js';
+import { AUTH_ERRORS, errorResponse, json, NotificationsSchema, OutputQuery, RunPageSchema, RunParams, RunSchema, RunsQuery } from './schemas.js';
 
 /** The run named in the path: recorded (running or finished). @throws HttpError 404 */
 export async function recordOf(ctx: HttpContext, req: FastifyRequest): Promise<RunRecord> {
@@ -124,6 +124,19 @@ export function runRoutes(routes: Routes, ctx: HttpContext): void {
       if (pending === null) throw notFound(`no run with id ${JSON.stringify(id)}`);
       return pending;
     },
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/runs/:run_id/notifications',
+    role: 'read',
+    operationId: 'getRunNotifications',
+    summary: 'A run\'s notifications',
+    description: 'What the notifiers were told about the run (SPEC-BEYOND §12.6) and how it went: event, notifier (label, no secret), state (pending, delivered, failed, dropped), attempts, last error.',
+    tags: ['runs'],
+    schema: { params: RunParams },
+    responses: { '200': json('the notifications, oldest first', NotificationsSchema), '400': errorResponse('not a run id'), ...AUTH_ERRORS },
+    handler: async (req) => ({ notifications: await notificationsJson(ctx, (req.params as { run_id: string }).run_id) }),
   });
 
   routes.add({

@@ -176,6 +176,30 @@ export const RunPageSchema: JsonSchema = {
   properties: { runs: { type: 'array', items: RunSchema }, next: { ...nullableStr, description: 'cursor of the next page (null: last page)' } },
 };
 
+/** A run's notifications (SPEC-BEYOND §12.6). */
+export const NotificationsSchema: JsonSchema = {
+  type: 'object',
+  required: ['notifications'],
+  properties: {
+    notifications: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['event', 'notifier', 'state', 'attempts', 'last_error', 'created_at', 'finished_at'],
+        properties: {
+          event: { type: 'string' },
+          notifier: { type: 'string', description: 'how the notifier is shown, e.g. "webhook 1 (json)"' },
+          state: { type: 'string', description: 'pending, delivered, failed or dropped' },
+          attempts: { type: 'integer' },
+          last_error: { type: ['string', 'null'] },
+          created_at: { type: 'string' },
+          finished_at: { type: ['string', 'null'] },
+        },
+      },
+    },
+  },
+};
+
 export function json(description: string, schema: JsonSchema): ResponseDoc {
   return { description, content: { 'application/json': { schema } } };
 }

@@ -2,6 +2,7 @@
  * A run's page (SPEC-BEYOND §13.2): times, trigger, group, retry links, return data, the output
  * with ANSI colours, live follow while it runs (the script), Cancel, and the raw download.
  */
+import { notificationsJson } from '../model.js';
 import { runDirOf } from '../../daemon/paths.js';
 import { ansiToHtml } from '../../report/ansi.js';
 import { absoluteTime, humanDuration } from '../../report/humanize.js';
@@ -51,6 +52,7 @@ export async function runPageHtml(ctx: HttpContext, identity: Identity, run: Run
       : '';
   const env = run.trigger_data['environment'];
   const returnData = run.run_data['return_data'];
+  const notes = run.status === 'pending' ? [] : await notificationsJson(ctx, run.run_id);
   const body = html`<h1><a href="/jobs/${seg(run.job_name)}">${run.job_name}</a> <span class="mono small">${run.run_id}</span></h1>
 ${notice === undefined ? '' : html`<p class="banner notice" id="notice">${notice}</p>`}
 <div class="grid"><section class="card"><dl>
@@ -68,7 +70,8 @@ ${run.retry_of === null ? '' : html`<dt>Retry of</dt><dd><a class="mono" href="/
 ${run.previous_attempt === null || run.previous_attempt === run.retry_of ? '' : html`<dt>Previous attempt</dt><dd><a class="mono" href="/runs/${seg(run.previous_attempt)}">${run.previous_attempt}</a></dd>`}
 ${run.retried_by === null ? '' : html`<dt>Retried by</dt><dd><a class="mono" href="/runs/${seg(run.retried_by)}">${run.retried_by}</a></dd>`}
 </dl>${cancel}</section>
-${returnData === undefined ? '' : html`<section class="card"><h2>Return data</h2><pre>${JSON.stringify(returnData, null, 2)}</pre></section>`}</div>
+${returnData === undefined ? '' : html`<section class="card"><h2>Return data</h2><pre>${JSON.stringify(returnData, null, 2)}</pre></section>`}
+${notes.length === 0 ? '' : html`<section class="card" id="notifications"><h2>Notifications</h2><ul>${notes.map((n) => html`<li><strong>${n.event}</strong> by ${n.notifier}: ${n.state}${n.attempts > 1 ? ` after ${String(n.attempts)} attempts` : ''}${n.last_error === null ? '' : html` <span class="muted">(${n.last_error})</span>`}</li>`)}</ul></section>`}</div>
 <section><h2>Output <a class="small" href="/api/v1/runs/${id}/output?download=1">download</a></h2>
 ${out.cut ? html`<p class="muted">Only the last ${String(PAGE_OUTPUT_BYTES / 1024)} KB are shown here; the download has everything.</p>` : ''}
 <pre id="output" class="output" data-follow="${live ? `/api/v1/runs/${id}/output?follow=1` : ''}" data-pending="${run.status === 'pending' ? '1' : ''}">${raw(ansiToHtml(out.text))}</pre>
