@@ -240,12 +240,20 @@ export class SchedulerCore {
     for (const name of names) {
       const job = this.config.jobs.get(name);
       if (job === undefined || jobPolicies(job).after.length === 0) continue;
-      if (this.pendingRuns().some((r) => r.jobName === name && r.triggerType === 'after')) continue;
+      if (this.hasPendingAfter(name)) continue;
       const ready = this.deps.ready(job);
       if (ready === null) continue;
       out.push(this.addDurable(name, 'after', now, { after: ready }, now));
     }
     return out;
+  }
+
+  /** Whether `jobName` has an `after` run waiting (one at a time); no sorted copy of the queue. */
+  private hasPendingAfter(jobName: string): boolean {
+    const match = (r: PendingRun): boolean => r.jobName === jobName && r.triggerType === 'after';
+    if (this.due.some(match)) return true;
+    for (const r of this.future.values()) if (match(r)) return true;
+    return false;
   }
 
   /** The pause state, as read from the store (SPEC-BEYOND §12.4). */
@@ -256,6 +264,11 @@ export class SchedulerCore {
   /** Whether runs of `jobName` are held by a pause of the job or of the whole scheduler. */
   isPaused(jobName: string): boolean {
     return this.pauses.has(PAUSE_ALL) || this.pauses.has(jobName);
+  }
+
+  /** Scheduled fires dropped per job (overlap: skip, pauses) since this core started. */
+  skipCounts(): Record<string, number> {
+    return Object.fromEntries(this.skippedCount);
   }
 
   /** Scheduled fires dropped for this job (overlap: skip, pauses) since this core started. */

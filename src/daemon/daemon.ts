@@ -118,11 +118,7 @@ export class Daemon {
     this.dataDir = options.config.dataDir;
     this.newRunId = options.newRunId ?? newRunId;
     this.host = options.hostname ?? hostname();
-    this.stateFile = new StateFileWriter(this.dataDir, options.clock, options.log, () => {
-      const counts: Record<string, number> = {};
-      for (const s of this.core.status().skipped ?? []) counts[s.job] = s.count;
-      return counts;
-    });
+    this.stateFile = new StateFileWriter(this.dataDir, options.clock, options.log, () => this.core.skipCounts());
     this.events = new TypedEmitter<DaemonEvents>((err) => options.log.error(`Event listener failed: ${errorMessage(err)}`));
     this.done = new Promise((resolve) => (this.resolveStopped = resolve));
     this.core = new SchedulerCore({

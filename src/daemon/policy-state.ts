@@ -68,25 +68,36 @@ export async function catchUpJobs(store: RunStore, core: SchedulerCore, jobs: re
   return out.runs;
 }
 
+/**
+ * What `after` fan-in needs from the records: the latest success of each upstream job and the
+ * start of each fan-in job's latest `after` run. The daemon seeds its core with it; `dsari-info
+ * job list` reads it to say what a fan-in job still waits on. @throws StoreError
+ */
+export async function dependencyMarks(store: RunStore, upstream: readonly string[], fanIn: readonly string[]): Promise<{ successes: Map<string, SuccessMark>; afterStarts: Map<string, EpochSeconds> }> {
+  const successes = new Map<string, SuccessMark>();
+  const afterStarts = new Map<string, EpochSeconds>();
+  for (const job of upstream) {
+    const prev = await store.previousRuns(job);
+    if (prev.lastGood !== null) successes.set(job, { runId: prev.lastGood.runId, stopTime: prev.lastGood.stopTime });
+  }
+  for (const job of fanIn) {
+    const runs = await store.listRuns({ jobNames: [job], orderBy: 'start_time', order: 'desc', limit: AFTER_SEARCH_RUNS });
+    const last = runs.find((r) => r.triggerType === 'after');
+    if (last !== undefined) afterStarts.set(job, last.startTime);
+  }
+  return { successes, afterStarts };
+}
+
 /** Seeds `after` fan-in from the records: the upstream jobs' latest successes, the fan-in jobs' last `after` starts. */
 export async function seedDependencies(store: RunStore, core: SchedulerCore, log: Logger): Promise<void> {
   const { upstream, fanIn } = core.dependencyJobs();
   if (fanIn.length === 0) return;
-  const successes = new Map<string, SuccessMark>();
-  const afterStarts = new Map<string, EpochSeconds>();
+  let marks;
   try {
-    for (const job of upstream) {
-      const prev = await store.previousRuns(job);
-      if (prev.lastGood !== null) successes.set(job, { runId: prev.lastGood.runId, stopTime: prev.lastGood.stopTime });
-    }
-    for (const job of fanIn) {
-      const runs = await store.listRuns({ jobNames: [job], orderBy: 'start_time', order: 'desc', limit: AFTER_SEARCH_RUNS });
-      const last = runs.find((r) => r.triggerType === 'after');
-      if (last !== undefined) afterStarts.set(job, last.startTime);
-    }
+    marks = await dependencyMarks(store, upstream, fanIn);
   } catch (err) {
     log.error(`Cannot read the runs that after: depends on: ${errorMessage(err)}`);
     return;
   }
-  core.seedDependencies(successes, afterStarts);
+  core.seedDependencies(marks.successes, marks.afterStarts);
 }

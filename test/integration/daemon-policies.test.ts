@@ -186,8 +186,12 @@ jobs:
     after: [a, b]
 `);
     const d = await site.startReady();
+    const waitingOn = async (): Promise<string[] | undefined> =>
+      json<Record<string, { state?: { waiting_on?: string[] } }>>((await runCli('dsari-info', ['job', 'list', '-c', site!.etc, '--format', 'json'])).stdout)['deploy']?.state?.waiting_on;
+    expect(await waitingOn()).toEqual(['a', 'b']);
     site.trigger('a', {});
     const [a] = await site.waitRows(1, (r) => r.job_name === 'a');
+    expect(await waitingOn()).toEqual(['b']);
     site.trigger('b', {});
     const [b] = await site.waitRows(1, (r) => r.job_name === 'b');
     const [dep] = await site.waitRows(1, (r) => r.job_name === 'deploy');

@@ -8,6 +8,8 @@ import { pidAlive } from '../../pid.js';
 import { jobPolicies } from '../../config/policies.js';
 import type { Config } from '../../config/types.js';
 import { errorMessage } from '../../errors.js';
+import { DependencyState } from '../../daemon/dependencies.js';
+import { dependencyMarks } from '../../daemon/policy-state.js';
 import { readStateFile } from '../../daemon/state-file.js';
 import { PAUSE_ALL, type RunStore } from '../../store/types.js';
 import { isoTime } from './format.js';
@@ -51,18 +53,21 @@ export async function jobStates(config: Config, store: RunStore, names: readonly
       (s.pending ??= []).push({ run_id: row.runId, trigger_type: row.triggerType, at });
     }
   }
-  for (const name of names) {
+  const fanIn = names.filter((name) => {
     const job = config.jobs.get(name);
-    const after = job === undefined ? [] : jobPolicies(job).after;
-    if (after.length === 0) continue;
-    const runs = await store.listRuns({ jobNames: [name], orderBy: 'start_time', order: 'desc', limit: 1000 });
-    const since = runs.find((r) => r.triggerType === 'after')?.startTime;
-    const missing: string[] = [];
-    for (const up of after) {
-      const good = (await store.previousRuns(up)).lastGood;
-      if (good === null || (since !== undefined && good.stopTime <= since)) missing.push(up);
+    return job !== undefined && jobPolicies(job).after.length > 0;
+  });
+  if (fanIn.length > 0) {
+    // The same reading of the records and the same rule as the daemon's core (DependencyState).
+    const upstream = [...new Set(fanIn.flatMap((name) => jobPolicies(config.jobs.get(name)!).after))];
+    const marks = await dependencyMarks(store, upstream, fanIn);
+    const deps = new DependencyState();
+    for (const [job, mark] of marks.successes) deps.seedSuccess(job, mark);
+    for (const [job, t] of marks.afterStarts) deps.seedAfterStart(job, t);
+    for (const name of fanIn) {
+      const missing = deps.waitingFor(config.jobs.get(name)!);
+      if (missing.length > 0) get(name).waiting_on = missing;
     }
-    if (missing.length > 0) get(name).waiting_on = missing;
   }
   const daemon = readStateFile(config.dataDir, pidAlive);
   for (const [name, count] of Object.entries(daemon?.skipped_fires ?? {})) {
