@@ -1,7 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
-/** The package version, read once from package.json beside dist/ or src/. */
+/**
+ * The package version, read once from the package's package.json: beside src/ or dist/, or two
+ * levels up from a bundled command in dist/cli/ (scripts/postbuild.mjs).
+ */
 export const VERSION: string = (() => {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  let file = new URL('../package.json', import.meta.url);
+  if (!existsSync(file)) file = new URL('../../package.json', import.meta.url);
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return pkg.version;
 })();

@@ -55,8 +55,16 @@ const HASH_STYLES: readonly Style[] = (['green', 'yellow', 'blue', 'magenta', 'c
 
 /** The stable style of a job name: picked by the CRC-32 of its UTF-8 bytes, as the original does. */
 export function jobStyle(name: string): Style {
-  return HASH_STYLES[crc32(name) % HASH_STYLES.length] ?? {};
+  let style = jobStyles.get(name);
+  if (style === undefined) {
+    style = HASH_STYLES[crc32(name) % HASH_STYLES.length] ?? {};
+    jobStyles.set(name, style);
+  }
+  return style;
 }
+
+/** Styles already picked: a listing names the same few jobs on thousands of rows. */
+const jobStyles = new Map<string, Style>();
 
 /** Applies styles when colour is on, returns text unchanged when it is off. */
 export class Palette {

@@ -77,8 +77,18 @@ function centre(text: string, width: number): string {
  * stays.
  */
 export function formatTable(headers: readonly string[], rows: readonly (readonly (string | TableCell)[])[], options: TableOptions): string {
-  const cells: TableCell[][] = rows.map((r) => r.map((c) => (typeof c === 'string' ? { text: c } : c)));
-  const widths = headers.map((h, i) => Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[i]?.text ?? ''))));
+  const columns = headers.length;
+  // Each cell's width is measured once (listings have thousands of rows).
+  const cellWidths = new Array<number>(rows.length * columns);
+  const widths = headers.map(displayWidth);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as readonly (string | TableCell)[];
+    for (let i = 0; i < columns; i++) {
+      const w = displayWidth(cellText(row[i]));
+      cellWidths[r * columns + i] = w;
+      if (w > (widths[i] as number)) widths[i] = w;
+    }
+  }
   let shown = widths.length;
   let cutLast: number | null = null;
   if (options.width !== null) {
@@ -96,20 +106,33 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
     if (shown === 1 && (widths[0] ?? 0) > limit) cutLast = limit;
   }
   const colWidth = (i: number): number => (i === shown - 1 && cutLast !== null ? cutLast : (widths[i] ?? 0));
+  const colWidths = Array.from({ length: shown }, (_, i) => colWidth(i));
   const rule = options.unicode ? '─' : '-';
   const lines: string[] = [];
   const join = (parts: string[]): string => parts.join(SEPARATOR).trimEnd();
   lines.push(join(headers.slice(0, shown).map((h, i) => centre(truncate(h, colWidth(i)), colWidth(i)))));
   lines.push(join(headers.slice(0, shown).map((_, i) => rule.repeat(colWidth(i)))));
-  for (const row of cells) {
-    const parts: string[] = [];
+  const { palette } = options;
+  const parts: string[] = new Array<string>(shown);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as readonly (string | TableCell)[];
     for (let i = 0; i < shown; i++) {
-      const cell = row[i] ?? { text: '' };
-      const text = truncate(cell.text, colWidth(i));
-      const pad = i === shown - 1 ? '' : ' '.repeat(Math.max(0, colWidth(i) - displayWidth(text)));
-      parts.push(options.palette.paint(text, cell.style) + pad);
+      const cell = row[i];
+      const width = colWidths[i] as number;
+      let text = cellText(cell);
+      let w = cellWidths[r * columns + i] as number;
+      if (w > width) {
+        text = truncate(text, width);
+        w = displayWidth(text);
+      }
+      const painted = typeof cell === 'object' ? palette.paint(text, cell.style) : text;
+      parts[i] = i === shown - 1 || w >= width ? painted : painted + ' '.repeat(width - w);
     }
     lines.push(join(parts));
   }
-  return lines.map((l) => `${l}\n`).join('');
+  return `${lines.join('\n')}\n`;
+}
+
+function cellText(cell: string | TableCell | undefined): string {
+  return cell === undefined ? '' : typeof cell === 'string' ? cell : cell.text;
 }

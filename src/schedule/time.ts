@@ -128,15 +128,34 @@ export function formatIso(epoch: EpochSeconds, zone: string, fractionDigits = 6)
   const whole = Math.floor(units / scale);
   const frac = units - whole * scale;
   const offset = zoneModel(zone).offsetAt(whole);
-  const d = new Date((whole + offset) * 1000);
+  const local = (whole + offset) * 1000;
+  // 1970–9999: the Date's own ISO text (a listing formats thousands of times).
+  const dateTime = local >= 0 && local < MAX_FAST_ISO_MS ? new Date(local).toISOString().slice(0, 19) : slowDateTime(local);
+  return `${dateTime}${fractionDigits > 0 ? `.${pad(frac, fractionDigits)}` : ''}${offsetText(offset)}`;
+}
+
+/** 10000-01-01T00:00:00Z: from there on toISOString writes six-digit years. */
+const MAX_FAST_ISO_MS = 253_402_300_800_000;
+
+function slowDateTime(ms: number): string {
+  const d = new Date(ms);
   const year = d.getUTCFullYear();
-  const sign = offset < 0 ? '-' : '+';
-  const abs = Math.abs(offset);
-  const oh = Math.floor(abs / 3600), om = Math.floor((abs % 3600) / 60), os = abs % 60;
   return (
     `${year < 0 ? '-' : ''}${pad(Math.abs(year), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` +
-    `T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}` +
-    (fractionDigits > 0 ? `.${pad(frac, fractionDigits)}` : '') +
-    `${sign}${pad(oh)}:${pad(om)}${os !== 0 ? `:${pad(os)}` : ''}`
+    `T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
   );
+}
+
+const offsetTexts = new Map<number, string>();
+
+/** `+00:00`, `-05:00`, `+05:53:28` (seconds only when there are some). */
+function offsetText(offset: number): string {
+  let text = offsetTexts.get(offset);
+  if (text === undefined) {
+    const abs = Math.abs(offset);
+    const oh = Math.floor(abs / 3600), om = Math.floor((abs % 3600) / 60), os = abs % 60;
+    text = `${offset < 0 ? '-' : '+'}${pad(oh)}:${pad(om)}${os !== 0 ? `:${pad(os)}` : ''}`;
+    offsetTexts.set(offset, text);
+  }
+  return text;
 }

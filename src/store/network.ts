@@ -11,7 +11,7 @@ import { serverRunner } from './runner.js';
 import {
   finishedFromRow,
   jsonColumn,
-  recordFromFinished,
+  finishedRecordFromRow,
   recordFromRunning,
   runningFromRow,
   UUID_RE,
@@ -401,7 +401,7 @@ export class ServerStore implements RunStore {
     // run_id is uuid in PostgreSQL: anything else cannot be there (and would be a type error)
     if (!UUID_RE.test(runId)) return null;
     const f = (await this.query('reading a run', `SELECT ${FINISHED_COLUMNS} FROM runs WHERE run_id = ?`, [runId]))[0];
-    if (f) return recordFromFinished(finishedFromRow(this.row(f)));
+    if (f) return finishedRecordFromRow(this.row(f));
     const r = (await this.query('reading a run', `SELECT ${RUNNING_COLUMNS} FROM runs_running WHERE run_id = ?`, [runId]))[0];
     return r ? recordFromRunning(runningFromRow(this.row(r))) : null;
   }
@@ -421,7 +421,7 @@ export class ServerStore implements RunStore {
     }
     if (tables.finished) {
       const s = selectForQuery('runs', query, this.backend.dialect, runIds);
-      for (const r of await this.query('listing runs', s.sql, s.params)) finished.push(recordFromFinished(finishedFromRow(this.row(r))));
+      for (const r of await this.query('listing runs', s.sql, s.params)) finished.push(finishedRecordFromRow(this.row(r)));
     }
     return mergeForQuery(query, running, finished);
   }

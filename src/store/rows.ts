@@ -90,6 +90,26 @@ export function finishedFromRow(row: RawRow): FinishedRun {
   };
 }
 
+/**
+ * A row of runs as a RunRecord, built as one object (not a FinishedRun copied by
+ * {@link recordFromFinished}): listings of thousands of runs make a garbage collector's work of
+ * every object per row (docs/BENCHMARKS.md).
+ */
+export function finishedRecordFromRow(row: RawRow): RunRecord {
+  return {
+    jobName: text(row.job_name),
+    runId: text(row.run_id),
+    scheduleTime: num(row.schedule_time, 0),
+    startTime: num(row.start_time, 0),
+    triggerType: text(row.trigger_type),
+    triggerData: parseJsonColumn(row.trigger_data),
+    runData: parseJsonColumn(row.run_data),
+    stopTime: num(row.stop_time, 0),
+    exitCode: Math.trunc(num(row.exit_code, UNKNOWN_EXIT_CODE)),
+    running: false,
+  };
+}
+
 export function recordFromFinished(run: FinishedRun): RunRecord {
   return { ...run, running: false };
 }

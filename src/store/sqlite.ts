@@ -16,8 +16,8 @@ import { sqliteRunner } from './runner.js';
 import { openSqliteReader } from './sqlite-reader.js';
 import {
   finishedFromRow,
+  finishedRecordFromRow,
   jsonColumn,
-  recordFromFinished,
   recordFromRunning,
   runningFromRow,
   type RawRow,
@@ -424,7 +424,7 @@ export class SqliteStore implements RunStore {
   async getRun(runId: string): Promise<RunRecord | null> {
     return this.retry('reading a run', () => {
       const f = this.all(`SELECT ${FINISHED_COLUMNS} FROM runs WHERE run_id = ? LIMIT 1`, [runId])[0];
-      if (f) return recordFromFinished(finishedFromRow(f));
+      if (f) return finishedRecordFromRow(f);
       const r = this.all(`SELECT ${RUNNING_COLUMNS} FROM runs_running WHERE run_id = ? LIMIT 1`, [runId])[0];
       return r ? recordFromRunning(runningFromRow(r)) : null;
     });
@@ -441,7 +441,7 @@ export class SqliteStore implements RunStore {
       }
       if (tables.finished) {
         const s = selectForQuery('runs', query, dialect);
-        for (const row of this.all(s.sql, s.params)) finished.push(recordFromFinished(finishedFromRow(row)));
+        for (const row of this.all(s.sql, s.params)) finished.push(finishedRecordFromRow(row));
       }
       return mergeForQuery(query, running, finished);
     });

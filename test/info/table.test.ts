@@ -74,3 +74,15 @@ describe('terminal facts and colours', () => {
     expect(formatTimedelta(-0.5)).toBe('-1 day, 23:59:59.500000');
   });
 });
+
+describe('formatTable on long listings', () => {
+  it('formats 300,000 rows (a spread of every width once overflowed the call stack)', () => {
+    const rows = Array.from({ length: 300_000 }, (_, i) => [String(i), { text: i % 7 === 0 ? 'x'.repeat(12) : 'y' }]);
+    const text = formatTable(['N', 'Text'], rows, { width: null, palette: new Palette(false), unicode: false });
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(300_003);
+    expect(lines[2]).toBe('0        xxxxxxxxxxxx');
+    expect(lines[300_000]).toBe('299998   y');
+    expect(lines[300_001]).toBe('299999   xxxxxxxxxxxx');
+  });
+});
