@@ -17,7 +17,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    setupFiles: ['./test/setup-fast-check.ts'],
+    setupFiles: ['./test/setup-fast-check.ts', './test/setup-cache-dir.ts'],
     reporters: ['default', './test/reporters/summary.ts'],
     projects: [
       {

@@ -8,7 +8,8 @@
 // use become chunks beside it. The rest of dist/ stays as tsc wrote it (the daemon, the HTTP
 // workers and the tests use it). A bundled module sits in dist/cli/ like the bins, so paths
 // it builds from import.meta.url with `../../` still name the package root.
-import { chmodSync, cpSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../dist/cli/', import.meta.url));
@@ -43,3 +44,12 @@ if (process.env.DSARI_NO_BUNDLE !== '1') {
 for (const f of readdirSync(cli)) {
   if (f.startsWith('dsari') && f.endsWith('.js')) chmodSync(`${cli}${f}`, 0o755);
 }
+
+// The build's id: a hash of every module in dist/. The configuration cache (src/config/cache.ts)
+// holds configurations as one build read them, and is used only by the same build.
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const hash = createHash('sha256');
+for (const f of readdirSync(dist, { recursive: true }).filter((p) => p.endsWith('.js')).sort()) {
+  hash.update(`${f}\0`).update(readFileSync(`${dist}${f}`));
+}
+writeFileSync(`${dist}build-id.txt`, `${hash.digest('hex')}\n`);

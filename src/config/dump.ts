@@ -15,19 +15,19 @@ import type { Config, JobConfig, JobPolicies } from './types.js';
  * The next scheduled run of `job` after `now` as ISO 8601 text with offset, in the job's zone;
  * null without a schedule or when it never fires again.
  */
-export function nextScheduledRun(job: JobConfig, now: EpochSeconds): string | null {
-  const next = jobSchedule(job)?.next(now) ?? null;
-  return next === null ? null : formatIso(next, job.scheduleTimezone ?? localZone());
+export function nextScheduledRun(job: JobConfig, now: EpochSeconds, hostZone: string = localZone()): string | null {
+  const next = jobSchedule(job, hostZone)?.next(now) ?? null;
+  return next === null ? null : formatIso(next, job.scheduleTimezone ?? hostZone);
 }
 
 /** One job in the original's normalised shape. */
-export function normalisedJob(job: JobConfig, now: EpochSeconds): Record<string, unknown> {
+export function normalisedJob(job: JobConfig, now: EpochSeconds, hostZone: string = localZone()): Record<string, unknown> {
   return {
     command: [...job.command],
     command_append_run: job.commandAppendRun,
     schedule: job.schedule,
     schedule_timezone: job.scheduleTimezone,
-    next_scheduled_run: nextScheduledRun(job, now),
+    next_scheduled_run: nextScheduledRun(job, now, hostZone),
     environment: { ...job.environment },
     max_execution: job.maxExecution,
     max_execution_grace: job.maxExecutionGrace,
@@ -68,9 +68,10 @@ export function runPolicyKeys(p: JobPolicies) {
 /** The `jobs` mapping of the normalised config, optionally only the named jobs. */
 export function normalisedJobs(config: Config, now: EpochSeconds, only?: readonly string[]): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
+  const host = localZone();
   for (const job of config.jobs.values()) {
     if (only !== undefined && !only.includes(job.name)) continue;
-    out[job.name] = { ...normalisedJob(job, now), ...notifyKeys(config, job) };
+    out[job.name] = { ...normalisedJob(job, now, host), ...notifyKeys(config, job) };
   }
   return out;
 }

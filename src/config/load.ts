@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { cacheFile, readCachedConfig, writeCachedConfig, type CacheKey, type CachedRead } from './cache.js';
 import { readConfigDir } from './files.js';
 import { deepFreeze, FrozenMap } from './freeze.js';
 import type { ScheduleCheck } from './job.js';
@@ -40,6 +41,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (explicit && options.configDir !== undefined && options.configDir !== '' && !existsSync(configDir)) {
     throw new ConfigError(`${configDir}: the configuration directory does not exist`, { file: configDir });
   }
+  // The cache stands in for reading and validating only with the standard schedule check.
+  const cacheKey: CacheKey = { configDir, defaultDataDir: location.defaultDataDir, tz: env['TZ'] ?? null };
+  const cache = options.scheduleCheck === undefined ? cacheFile(configDir, env) : null;
+  if (cache !== null) {
+    const cached = readCachedConfig(cache, cacheKey);
+    if (cached !== null) {
+      for (const w of cached.warnings) options.log?.warning(w);
+      return freezeWithLazyRaw(cached, () => readConfigDir(configDir).raw);
+    }
+  }
   const dir = readConfigDir(configDir);
   const readWarnings = [...dir.warnings];
   if (dir.files.length === 0 && !hasConfig(configDir)) {
@@ -55,7 +66,24 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     scheduleCheck: options.scheduleCheck ?? scheduleChecker(),
   });
   for (const w of config.warnings) options.log?.warning(w);
+  if (cache !== null) writeCachedConfig(cache, cacheKey, dir, config);
   return freezeConfig(config);
+}
+
+/**
+ * A cached configuration frozen like {@link freezeConfig}'s, with `raw` read from the files on
+ * first use (only `config dump --raw` wants it).
+ */
+function freezeWithLazyRaw(cached: CachedRead, readRaw: () => Config['raw']): Config {
+  const config: Record<string, unknown> = {
+    ...cached,
+    jobs: new FrozenMap(cached.jobs),
+    concurrencyGroups: new FrozenMap(cached.concurrencyGroups),
+  };
+  for (const v of Object.values(config)) deepFreeze(v);
+  let raw: Config['raw'] | undefined;
+  Object.defineProperty(config, 'raw', { enumerable: true, get: () => (raw ??= deepFreeze(readRaw())) });
+  return Object.freeze(config) as unknown as Config;
 }
 
 /** The Config deeply frozen, its maps made unchangeable. */

@@ -35,6 +35,21 @@ type Item =
   /** `H`, `H(a-b)`, `H/n`, `H(a-b)/n`, or the same with R (`random`). */
   | { readonly kind: 'hash'; readonly random: boolean; readonly a?: number; readonly b?: number; readonly step?: number };
 
+interface Range {
+  readonly start: number;
+  readonly end: number;
+  readonly step: number;
+}
+
+/** One expanded item as a number (start and end are below 64 once checked; others get a text). */
+function rangeKey(r: Range): number | string {
+  return r.start >= 0 && r.start < 64 && r.end >= 0 && r.end < 64 && Number.isSafeInteger(r.step) && r.step < 2 ** 40
+    ? (r.step * 64 + r.start) * 64 + r.end
+    : `${r.start}-${r.end}/${r.step}`;
+}
+
+const EXPANSIONS_LIMIT = 1000;
+
 /** A parsed field: its items, compiled to values against a hash seed. */
 export class CronField {
   /** The values of a field without H or R items, which do not depend on the job (computed once). */
@@ -59,26 +74,41 @@ export class CronField {
    */
   values(crc: number, random: () => number): readonly number[] {
     if (this.fixed !== undefined) return this.fixed;
-    const values = this.compute(crc, random);
-    if (this.items.every((i) => i.kind === 'range')) this.fixed = values;
+    const ranges = this.items.map((item) => (item.kind === 'range' ? item : this.expandHash(item, crc, random)));
+    if (this.items.every((i) => i.kind === 'range')) {
+      this.fixed = this.compute(ranges);
+      return this.fixed;
+    }
+    // A hashed field has few different expansions (H in minutes: 60) shared by thousands of
+    // jobs: each is computed once, and jobs share its array (and so its next-value table).
+    const key = ranges.length === 1 ? rangeKey(ranges[0] as Range) : ranges.map(rangeKey).join(',');
+    let values = this.byExpansion.get(key);
+    if (values === undefined) {
+      values = this.compute(ranges);
+      if (this.byExpansion.size >= EXPANSIONS_LIMIT) this.byExpansion.clear();
+      this.byExpansion.set(key, values);
+    }
     return values;
   }
 
-  private compute(crc: number, random: () => number): number[] {
+  /** Values by expanded hash items ({@link rangeKey}); R forms add new ones at every evaluation, hence the limit. */
+  private readonly byExpansion = new Map<number | string, readonly number[]>();
+
+  private compute(ranges: readonly Range[]): readonly number[] {
     const info = FIELDS[this.index] as FieldInfo;
     const set = new Set<number>();
-    for (const item of this.items) {
-      const { start, end, step } = item.kind === 'range' ? item : this.expandHash(item, crc, random);
+    ranges.forEach(({ start, end, step }, i) => {
+      const hashed = (this.items[i] as Item).kind === 'hash';
       if (start > end) {
-        throw this.error(`range start ${start} is after end ${end}${item.kind === 'hash' ? ' (after hashing)' : ''}`);
+        throw this.error(`range start ${start} is after end ${end}${hashed ? ' (after hashing)' : ''}`);
       }
       if (end > info.max || start < info.min) {
         const bad = end > info.max ? end : start;
-        throw this.error(`value ${bad} out of range ${info.min}-${info.max}${item.kind === 'hash' ? ' (after hashing)' : ''}`);
+        throw this.error(`value ${bad} out of range ${info.min}-${info.max}${hashed ? ' (after hashing)' : ''}`);
       }
       for (let v = start; v <= end; v += step) set.add(this.index === DAY_OF_WEEK && v === 7 ? 0 : v);
-    }
-    return [...set].sort((x, y) => x - y);
+    });
+    return Object.freeze([...set].sort((x, y) => x - y));
   }
 
   /** SPEC §4.1 hash(i, begin, end), with the zero-bound quirk of the original. */
@@ -90,7 +120,7 @@ export class CronField {
     return (Math.floor(crc / 2 ** this.index) % (e - b + 1)) + b;
   }
 
-  private expandHash(item: Extract<Item, { kind: 'hash' }>, jobCrc: number, random: () => number): { start: number; end: number; step: number } {
+  private expandHash(item: Extract<Item, { kind: 'hash' }>, jobCrc: number, random: () => number): Range {
     const info = FIELDS[this.index] as FieldInfo;
     const crc = item.random ? Math.floor(random() * 2 ** 32) >>> 0 : jobCrc;
     if (item.step === undefined) {

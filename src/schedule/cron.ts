@@ -104,7 +104,18 @@ interface Tables {
 const sharedTables = new Map<string, Int8Array>();
 const SHARED_LIMIT = 10_000;
 
+/** The same tables by the identity of the value array (a field's expansions are shared, cron-fields.ts). */
+const tablesOfValues = new WeakMap<readonly number[], Int8Array>();
+
 function nextTable(values: readonly number[], size: number): Int8Array {
+  const known = tablesOfValues.get(values);
+  if (known !== undefined) return known;
+  const t = contentTable(values, size);
+  tablesOfValues.set(values, t);
+  return t;
+}
+
+function contentTable(values: readonly number[], size: number): Int8Array {
   const key = `${size}:${values.join(',')}`;
   let t = sharedTables.get(key);
   if (t === undefined) {

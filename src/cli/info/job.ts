@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { normalisedJobs } from '../../config/dump.js';
+import { nextScheduledRun, normalisedJobs } from '../../config/dump.js';
+import type { JobConfig } from '../../config/types.js';
+import { localZone } from '../../schedule/time.js';
 import { UsageError } from '../../errors.js';
 import { collect, newCommand } from '../common.js';
 import { type CliContext, loadContext, openStore } from '../context.js';
@@ -33,25 +35,25 @@ export function infoJobCommand(): Command {
       if (unknown.length > 0) {
         throw new UsageError(`unknown job${unknown.length > 1 ? 's' : ''}: ${unknown.map((n) => `"${n}"`).join(', ')}`);
       }
-      const jobs = normalisedJobs(ctx.config, Date.now() / 1000, opts.job);
-      const names = Object.keys(jobs).sort();
+      const now = Date.now() / 1000;
       const format = opts.format ?? 'pretty';
+      const names = (opts.job === undefined ? [...ctx.config.jobs.keys()] : [...new Set(opts.job)]).sort();
       const states = await readStates(ctx, names);
-      for (const [name, state] of states) {
-        const j = jobs[name];
-        if (j !== undefined) j['state'] = state;
-      }
       await withOutput(async (out) => {
-        if (format === 'json') return out.write(jsonText(jobs));
-        if (format === 'yaml') return out.write(yamlText(jobs));
+        if (format === 'json' || format === 'yaml') {
+          const jobs = normalisedJobs(ctx.config, now, opts.job);
+          for (const [name, state] of states) {
+            const j = jobs[name];
+            if (j !== undefined) j['state'] = state;
+          }
+          return out.write(format === 'json' ? jsonText(jobs) : yamlText(jobs));
+        }
+        // The table needs four columns of each job, not its whole normalised mapping (10,000
+        // jobs: a fifth of the command's time, docs/BENCHMARKS.md).
+        const host = localZone();
         const rows = names.map((name) => {
-          const job = jobs[name] ?? {};
-          return {
-            name,
-            schedule: typeof job['schedule'] === 'string' ? job['schedule'] : '',
-            next: typeof job['next_scheduled_run'] === 'string' ? job['next_scheduled_run'] : '',
-            command: shellQuote(Array.isArray(job['command']) ? (job['command'] as string[]) : []),
-          };
+          const job = ctx.config.jobs.get(name) as JobConfig;
+          return { name, schedule: job.schedule ?? '', next: nextScheduledRun(job, now, host) ?? '', command: shellQuote(job.command) };
         });
         // The State column (paused, retrying …) is shown only when some job has one.
         const withState = states.size > 0;

@@ -1,0 +1,236 @@
+/**
+ * The parsed-configuration cache (issue 15, docs/configuration.md "Configuration cache").
+ *
+ * Reading a large configuration is mostly YAML parsing and validation: 10,000 jobs take about
+ * half a second, on every `dsari-info` command. A command that has read and validated the
+ * configuration writes the result to `$XDG_CACHE_HOME/dsari/` (default `~/.cache/dsari/`), one
+ * file per configuration directory; the next command uses it only if it would read exactly the
+ * same thing: the same files, byte for byte (SHA-256 of each), the same list of files (which
+ * config.d entries there are), the same build of dsari, the same Node.js (its time zone data)
+ * and the same environment where the configuration depends on it. Anything else, or any trouble
+ * reading or writing the cache, and the configuration is read as without it. Nothing but speed
+ * changes: warnings are printed again, errors are never cached (a configuration with an error is
+ * read every time), and `config dump --raw` reads the files again.
+ *
+ * DSARI_CONFIG_CACHE=off turns it off; a build without dist/build-id.json (tests running the
+ * sources) has none.
+ */
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { Config, JobConfig } from './types.js';
+
+/** Bumped when the cache file's shape changes. */
+const FORMAT = 1;
+
+/** What decides whether a cached configuration is still the one that would be read. */
+export interface CacheKey {
+  readonly configDir: string;
+  readonly defaultDataDir: string;
+  /** The environment the configuration depends on (time zone of schedules without one). */
+  readonly tz: string | null;
+}
+
+/** The files a read used and the config.d listing it saw (only what decides which files are read). */
+export interface ReadFiles {
+  /** Absolute paths, in merge order. */
+  readonly files: readonly string[];
+  readonly configD: string;
+}
+
+interface CacheFile {
+  readonly format: number;
+  readonly build: string;
+  readonly node: string;
+  readonly key: CacheKey;
+  /** [path, SHA-256 of its bytes] in merge order. */
+  readonly files: readonly (readonly [string, string])[];
+  /** Names in config.d that are configuration files (readable *.yaml, *.json), sorted; null: no config.d. */
+  readonly configDEntries: readonly string[] | null;
+  /** Which of dsari.yaml, dsari.json exist. */
+  readonly topFiles: readonly string[];
+  readonly config: CachedConfig;
+}
+
+/** The Config without `raw` (read again when asked for), maps as entry lists, jobs as {@link CompactJobs}. */
+type CachedConfig = Omit<Config, 'raw' | 'jobs' | 'concurrencyGroups'> & {
+  readonly jobs: CompactJobs;
+  readonly concurrencyGroups: readonly (readonly [string, unknown])[];
+};
+
+/**
+ * Jobs without their keys repeated: each distinct list of keys once (`shapes`), each job as the
+ * index of its shape followed by its values. A third smaller than objects, and quicker to parse.
+ */
+interface CompactJobs {
+  readonly shapes: readonly (readonly string[])[];
+  readonly rows: readonly (readonly unknown[])[];
+}
+
+function compactJobs(jobs: Iterable<JobConfig>): CompactJobs {
+  const shapes: string[][] = [];
+  const shapeIndex = new Map<string, number>();
+  const rows: unknown[][] = [];
+  for (const job of jobs) {
+    const keys = Object.keys(job);
+    const id = keys.join('\0');
+    let index = shapeIndex.get(id);
+    if (index === undefined) {
+      index = shapes.length;
+      shapes.push(keys);
+      shapeIndex.set(id, index);
+    }
+    const row: unknown[] = [index];
+    for (const k of keys) row.push((job as unknown as Record<string, unknown>)[k]);
+    rows.push(row);
+  }
+  return { shapes, rows };
+}
+
+function expandJobs(compact: CompactJobs): JobConfig[] {
+  const jobs: JobConfig[] = [];
+  for (const row of compact.rows) {
+    const keys = compact.shapes[row[0] as number] as readonly string[];
+    const job: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) job[keys[i] as string] = row[i + 1];
+    jobs.push(job as unknown as JobConfig);
+  }
+  return jobs;
+}
+
+let buildId: string | null | undefined;
+
+/** The id of this build of dsari (scripts/postbuild.mjs), or null (sources, not a build). */
+function currentBuild(): string | null {
+  if (buildId === undefined) {
+    try {
+      buildId = readFileSync(new URL('../build-id.txt', import.meta.url), 'utf8').trim() || null;
+    } catch {
+      buildId = null;
+    }
+  }
+  return buildId;
+}
+
+/** The cache file for a configuration directory, or null when caching is off. */
+export function cacheFile(configDir: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const setting = (env['DSARI_CONFIG_CACHE'] ?? '').toLowerCase();
+  if (['off', '0', 'no', 'false'].includes(setting)) return null;
+  if (currentBuild() === null) return null;
+  const xdg = env['XDG_CACHE_HOME'];
+  let base: string;
+  if (xdg !== undefined && xdg.startsWith('/')) base = join(xdg, 'dsari');
+  else {
+    const home = env['HOME'] !== undefined && env['HOME'] !== '' ? env['HOME'] : homedir();
+    if (home === '' || home === '/') return null;
+    base = join(home, '.cache', 'dsari');
+  }
+  return join(base, `config-${createHash('sha256').update(configDir).digest('hex').slice(0, 32)}.json`);
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function isReadableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The configuration files config.d holds now, as readConfigDir looks at them (`name` when it is
+ * read, `-name` when it is skipped as unreadable), or null without a config.d.
+ */
+function configDEntries(configD: string): string[] | null {
+  try {
+    if (!statSync(configD).isDirectory()) return null;
+    return readdirSync(configD)
+      .filter((n) => n.endsWith('.yaml') || n.endsWith('.json'))
+      .map((n) => (isReadableFile(join(configD, n)) ? n : `-${n}`))
+      .sort();
+  } catch {
+    return null;
+  }
+}
+
+function topFiles(configDir: string): string[] {
+  return ['dsari.yaml', 'dsari.json'].filter((n) => existsSync(join(configDir, n)));
+}
+
+/** A configuration from the cache: everything but `raw`, not yet frozen. */
+export type CachedRead = Omit<Config, 'raw'>;
+
+/** The cached configuration for `key`, if the cache holds one that reading the files now would give; else null. */
+export function readCachedConfig(file: string, key: CacheKey): CachedRead | null {
+  let cached: CacheFile;
+  try {
+    cached = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
+  } catch {
+    return null;
+  }
+  try {
+    if (cached.format !== FORMAT || cached.build !== currentBuild() || cached.node !== nodeId()) return null;
+    if (!isDeepStrictEqual(cached.key, key)) return null;
+    if (!isDeepStrictEqual(cached.topFiles, topFiles(key.configDir))) return null;
+    if (!isDeepStrictEqual(cached.configDEntries, configDEntries(cached.config.configD))) return null;
+    for (const [path, hash] of cached.files) if (sha256(path) !== hash) return null;
+  } catch {
+    return null;
+  }
+  const { jobs, concurrencyGroups, ...rest } = cached.config;
+  return {
+    ...rest,
+    jobs: new Map(expandJobs(jobs).map((j) => [j.name, j])),
+    concurrencyGroups: new Map(concurrencyGroups),
+  } as CachedRead;
+}
+
+/**
+ * Writes `config` (as validated, before freezing) to the cache. Quietly does nothing when the
+ * cache cannot be written, or when the configuration holds something JSON would not give back.
+ */
+export function writeCachedConfig(file: string, key: CacheKey, read: ReadFiles, config: Config): void {
+  try {
+    const { raw: _raw, jobs, concurrencyGroups, ...rest } = config;
+    const cachedConfig: CachedConfig = { ...rest, jobs: compactJobs(jobs.values()), concurrencyGroups: [...concurrencyGroups] };
+    const data: CacheFile = {
+      format: FORMAT,
+      build: currentBuild() ?? '',
+      node: nodeId(),
+      key,
+      files: read.files.map((f) => [f, sha256(f)] as const),
+      configDEntries: configDEntries(read.configD),
+      topFiles: topFiles(key.configDir),
+      config: cachedConfig,
+    };
+    const text = JSON.stringify(data);
+    // Only what comes back unchanged is cached (no undefined, Infinity, class instances …).
+    const back = (JSON.parse(text) as CacheFile).config;
+    if (!isDeepStrictEqual({ ...back, jobs: expandJobs(back.jobs) }, { ...rest, jobs: [...jobs.values()], concurrencyGroups: [...concurrencyGroups] })) return;
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, file);
+    } catch {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // not there
+      }
+    }
+  } catch {
+    // no cache: the next command reads the files
+  }
+}
+
+function nodeId(): string {
+  return `${process.version} ${process.versions.icu ?? ''} ${process.versions.tz ?? ''}`;
+}
