@@ -4,11 +4,11 @@
  * Syntax errors name the file, line and column.
  */
 import { readFileSync } from 'node:fs';
-import jsyaml from 'js-yaml';
 import { ConfigError } from '../errors.js';
 import { withFloatMarks } from './json-numbers.js';
 import { isMapping, markFloat, type RawMapping } from './values.js';
-import { IntegralFloat, PYYAML_SCHEMA } from './yaml-schema.js';
+import { jsyamlPackage } from '../lazy-packages.js';
+import { IntegralFloat, pyyamlSchema } from './yaml-schema.js';
 
 export type ConfigFileType = 'yaml' | 'json';
 
@@ -60,8 +60,9 @@ function describeTop(value: unknown): string {
 
 function parseYaml(text: string, label: string, warnings: string[]): unknown {
   let value: unknown;
+  const jsyaml = jsyamlPackage();
   try {
-    value = jsyaml.load(text, { schema: PYYAML_SCHEMA });
+    value = jsyaml.load(text, { schema: pyyamlSchema() });
   } catch (err) {
     if (err instanceof RangeError) throw tooDeep(label, err);
     if (!(err instanceof jsyaml.YAMLException)) throw err;
@@ -71,7 +72,7 @@ function parseYaml(text: string, label: string, warnings: string[]): unknown {
     // PyYAML keeps the last of duplicate keys; so do we, but say so.
     warnings.push(`${label}: ${position(err.mark)}duplicate key (the last one is used)`);
     try {
-      value = jsyaml.load(text, { schema: PYYAML_SCHEMA, json: true });
+      value = jsyaml.load(text, { schema: pyyamlSchema(), json: true });
     } catch (again) {
       if (again instanceof RangeError) throw tooDeep(label, again);
       if (!(again instanceof jsyaml.YAMLException)) throw again;

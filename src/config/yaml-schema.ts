@@ -4,15 +4,14 @@
  * is text, `1.0e+5` a float), `~` and an empty value are null. Integral floats (`1.0`) come out as
  * {@link IntegralFloat} so the reader can remember they were floats (see values.ts).
  */
-import jsyaml from 'js-yaml';
+import type jsyamlTypes from 'js-yaml';
+import { jsyamlPackage } from '../lazy-packages.js';
 
 /** A float written with a dot whose value is a whole number (`2.0`), before the reader marks it. */
 export class IntegralFloat {
   constructor(readonly value: number) {}
 }
 
-// js-yaml exports its built-in types at run time, but its type declarations omit them.
-const builtin = (jsyaml as unknown as { types: Record<'timestamp' | 'merge' | 'binary' | 'omap' | 'pairs' | 'set', jsyaml.Type> }).types;
 
 const NULL = /^(?:~|null|Null|NULL|)$/;
 const BOOL_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
@@ -57,15 +56,24 @@ function constructFloat(data: string): number | IntegralFloat {
   return Number.isInteger(value) ? new IntegralFloat(value) : value;
 }
 
-/** PyYAML's safe schema for js-yaml. */
-export const PYYAML_SCHEMA = new jsyaml.Schema({
-  implicit: [
-    new jsyaml.Type('tag:yaml.org,2002:null', { kind: 'scalar', resolve: (d: string) => NULL.test(d), construct: () => null }),
-    new jsyaml.Type('tag:yaml.org,2002:bool', { kind: 'scalar', resolve: (d: string) => BOOL.test(d), construct: (d: string) => BOOL_TRUE.test(d) }),
-    new jsyaml.Type('tag:yaml.org,2002:int', { kind: 'scalar', resolve: (d: string) => INT.test(d), construct: constructInt }),
-    new jsyaml.Type('tag:yaml.org,2002:float', { kind: 'scalar', resolve: (d: string) => FLOAT.test(d), construct: constructFloat }),
-    builtin.timestamp,
-    builtin.merge,
-  ],
-  explicit: [builtin.binary, builtin.omap, builtin.pairs, builtin.set],
-});
+let schema: jsyamlTypes.Schema | undefined;
+
+/** PyYAML's safe schema for js-yaml (made on first use, as js-yaml is loaded then). */
+export function pyyamlSchema(): jsyamlTypes.Schema {
+  if (schema !== undefined) return schema;
+  const jsyaml = jsyamlPackage();
+  // js-yaml exports its built-in types at run time, but its type declarations omit them.
+  const builtin = (jsyaml as unknown as { types: Record<'timestamp' | 'merge' | 'binary' | 'omap' | 'pairs' | 'set', jsyamlTypes.Type> }).types;
+  schema = new jsyaml.Schema({
+    implicit: [
+      new jsyaml.Type('tag:yaml.org,2002:null', { kind: 'scalar', resolve: (d: string) => NULL.test(d), construct: () => null }),
+      new jsyaml.Type('tag:yaml.org,2002:bool', { kind: 'scalar', resolve: (d: string) => BOOL.test(d), construct: (d: string) => BOOL_TRUE.test(d) }),
+      new jsyaml.Type('tag:yaml.org,2002:int', { kind: 'scalar', resolve: (d: string) => INT.test(d), construct: constructInt }),
+      new jsyaml.Type('tag:yaml.org,2002:float', { kind: 'scalar', resolve: (d: string) => FLOAT.test(d), construct: constructFloat }),
+      builtin.timestamp,
+      builtin.merge,
+    ],
+    explicit: [builtin.binary, builtin.omap, builtin.pairs, builtin.set],
+  });
+  return schema;
+}

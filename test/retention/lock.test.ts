@@ -10,11 +10,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DIST_CLI, makeTempDir } from '../helpers/index.js';
 
 const LOCK = join(DIST_CLI, '..', 'retention', 'lock.js');
+// Each contender says it has tried (a file "tried-PID"); the one that holds the lock keeps it until
+// both have tried, so that the two attempts always overlap, however late either process starts
+// on a loaded machine (two "ok" one after the other would be right, and prove nothing).
 const CHILD = `
 const { takePruneLock } = await import(${JSON.stringify(LOCK)});
-const lock = takePruneLock(process.argv[1]);
+const { readdirSync, writeFileSync } = await import('node:fs');
+const dir = process.argv[1];
+const lock = takePruneLock(dir);
+writeFileSync(dir + '/tried-' + process.pid, '');
 if ('heldBy' in lock) { process.stdout.write('busy'); process.exit(0); }
-await new Promise((r) => setTimeout(r, 60));
+const deadline = Date.now() + 20000;
+while (readdirSync(dir).filter((n) => n.startsWith('tried-')).length < 2 && Date.now() < deadline) {
+  await new Promise((r) => setTimeout(r, 5));
+}
 lock.release();
 process.stdout.write('ok');
 `;
