@@ -121,18 +121,23 @@ function pad(n: number, width = 2): string {
  * half to even on the decimal value; 0 gives none.
  */
 export function formatIso(epoch: EpochSeconds, zone: string, fractionDigits = 6): string {
-  const scale = 10 ** fractionDigits;
-  let units = Math.round(epoch * scale);
-  // Round half to even like Python, when the float is exactly halfway.
-  if (Math.abs(epoch * scale - Math.trunc(epoch * scale)) === 0.5 && units % 2 !== 0) units -= 1;
+  const scale = SCALES[fractionDigits] ?? 10 ** fractionDigits;
+  const scaled = epoch * scale;
+  let units = Math.round(scaled);
+  // Round half to even like Python, when the float is exactly halfway (Math.round went up).
+  if (units - scaled === 0.5 && units % 2 !== 0) units -= 1;
   const whole = Math.floor(units / scale);
   const frac = units - whole * scale;
-  const offset = zoneModel(zone).offsetAt(whole);
+  const offset = UTC_NAMES.has(zone) ? 0 : zoneModel(zone).offsetAt(whole);
   const local = (whole + offset) * 1000;
   // 1970–9999: the Date's own ISO text (a listing formats thousands of times).
   const dateTime = local >= 0 && local < MAX_FAST_ISO_MS ? new Date(local).toISOString().slice(0, 19) : slowDateTime(local);
-  return `${dateTime}${fractionDigits > 0 ? `.${pad(frac, fractionDigits)}` : ''}${offsetText(offset)}`;
+  if (fractionDigits <= 0) return dateTime + offsetText(offset);
+  const digits = String(frac);
+  return `${dateTime}.${digits.length >= fractionDigits ? digits : '0'.repeat(fractionDigits - digits.length) + digits}${offsetText(offset)}`;
 }
+
+const SCALES = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
 
 /** 10000-01-01T00:00:00Z: from there on toISOString writes six-digit years. */
 const MAX_FAST_ISO_MS = 253_402_300_800_000;

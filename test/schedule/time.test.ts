@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { zoneModel } from '../../src/schedule/zone.js';
 import { DateTimeError } from '../../src/errors.js';
 import { crc32, hashOffset } from '../../src/schedule/hash.js';
 import { formatIso, isValidZone, localZone, parseDateTime } from '../../src/schedule/time.js';
@@ -98,6 +100,34 @@ describe('formatIso', () => {
   ])('%d in %s (%d digits)', (epoch, zone, digits, text) => {
     expect(formatIso(epoch, zone, digits)).toBe(text);
   });
+  it('writes what the straightforward formatting writes (any time 1900–2200, zone and digits; halves round to even)', () => {
+    // The formatting before it was made fast (issue 15): Date's UTC fields, padded one by one.
+    const reference = (epoch: number, zone: string, digits: number): string => {
+      const scale = 10 ** digits;
+      let units = Math.round(epoch * scale);
+      if (Math.abs(epoch * scale - Math.trunc(epoch * scale)) === 0.5 && units % 2 !== 0) units -= 1;
+      const whole = Math.floor(units / scale);
+      const frac = units - whole * scale;
+      const offset = zoneModel(zone).offsetAt(whole);
+      const d = new Date((whole + offset) * 1000);
+      const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+      const abs = Math.abs(offset);
+      const os = abs % 60;
+      return (
+        `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}` +
+        (digits > 0 ? `.${pad(frac, digits)}` : '') +
+        `${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 3600))}:${pad(Math.floor((abs % 3600) / 60))}${os !== 0 ? `:${pad(os)}` : ''}`
+      );
+    };
+    const epoch = fc.oneof(fc.double({ min: -2.2e9, max: 7.2e9, noNaN: true }), fc.integer({ min: -2.2e9, max: 7.2e9 }).map((n) => n + 0.5e-6), fc.integer({ min: 0, max: 2e9 }).map((n) => n / 8));
+    fc.assert(
+      fc.property(epoch, fc.constantFrom('UTC', 'Etc/UTC', 'Europe/Berlin', 'America/Los_Angeles', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Africa/Monrovia'), fc.integer({ min: 0, max: 9 }), (t, zone, digits) => {
+        expect(formatIso(t, zone, digits)).toBe(reference(t, zone, digits));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('round-trips through parseDateTime', () => {
     for (const zone of ['UTC', 'Europe/Berlin', 'America/Los_Angeles', 'Australia/Lord_Howe', 'Asia/Kolkata']) {
       for (let t = 1600000000; t < 1640000000; t += 987_654.321) {

@@ -84,32 +84,38 @@ export function runMapping(run: RunRecord): Record<string, unknown> {
  * the garbage collector's). test/info/run-json.test.ts checks the two agree.
  */
 export function runsJson(runs: readonly RunRecord[]): string {
+  const entries = new Map<string, string>();
+  for (const run of runs) entries.set(run.runId, runJsonEntry(run));
+  return joinRunsJson(entries);
+}
+
+/** {@link runsJson} of the entries (run id → {@link runJsonEntry}) of the runs. */
+function joinRunsJson(entries: ReadonlyMap<string, string>): string {
   // As object keys: a later run with the same id replaces an earlier one; the keys are
   // enumerated array indices first (in numeric order), then the others in sorted order.
-  const byId = new Map<string, RunRecord>();
-  for (const run of runs) byId.set(run.runId, run);
-  if (byId.size === 0) return '{}\n';
-  const ids = [...byId.keys()].sort();
+  if (entries.size === 0) return '{}\n';
+  const ids = [...entries.keys()].sort();
   const indices = ids.filter(isArrayIndex);
   const order = indices.length === 0 ? ids : [...indices.sort((a, b) => Number(a) - Number(b)), ...ids.filter((id) => !isArrayIndex(id))];
-  const parts: string[] = [];
-  for (const id of order) {
-    const run = byId.get(id) as RunRecord;
-    const stop = run.running || run.stopTime === null ? 'null' : `"${isoTime(run.stopTime)}"`;
-    parts.push(
-      `    ${JSON.stringify(id)}: {\n` +
-        `        "exit_code": ${run.running ? 'null' : JSON.stringify(run.exitCode)},\n` +
-        `        "job_name": ${JSON.stringify(run.jobName)},\n` +
-        `        "run_data": ${nestedJson(run.runData)},\n` +
-        `        "schedule_time": "${isoTime(run.scheduleTime)}",\n` +
-        `        "start_time": "${isoTime(run.startTime)}",\n` +
-        `        "stop_time": ${stop},\n` +
-        `        "trigger_data": ${nestedJson(run.triggerData)},\n` +
-        `        "trigger_type": ${JSON.stringify(run.triggerType)}\n` +
-        '    }',
-    );
-  }
+  const parts = order.map((id) => entries.get(id) as string);
   return `{\n${parts.join(',\n')}\n}\n`;
+}
+
+/** One run's entry in {@link runsJson}'s text. */
+function runJsonEntry(run: RunRecord): string {
+  const stop = run.running || run.stopTime === null ? 'null' : `"${isoTime(run.stopTime)}"`;
+  return (
+    `    ${JSON.stringify(run.runId)}: {\n` +
+    `        "exit_code": ${run.running ? 'null' : JSON.stringify(run.exitCode)},\n` +
+    `        "job_name": ${JSON.stringify(run.jobName)},\n` +
+    `        "run_data": ${nestedJson(run.runData)},\n` +
+    `        "schedule_time": "${isoTime(run.scheduleTime)}",\n` +
+    `        "start_time": "${isoTime(run.startTime)}",\n` +
+    `        "stop_time": ${stop},\n` +
+    `        "trigger_data": ${nestedJson(run.triggerData)},\n` +
+    `        "trigger_type": ${JSON.stringify(run.triggerType)}\n` +
+    '    }'
+  );
 }
 
 /** A value two levels deep in {@link runsJson}'s text. */
@@ -130,12 +136,12 @@ async function runList(store: RunStore, opts: RunListOptions): Promise<void> {
     orderBy: 'start_time' as const,
     order: 'asc' as const,
   };
+  const format = opts.format ?? 'pretty';
   // Finished runs, then running ones, as the original lists them.
   const runs = [
     ...(await store.listRuns({ ...query, includeRunning: false })),
     ...(await store.listRuns({ ...query, includeFinished: false })),
   ];
-  const format = opts.format ?? 'pretty';
   await withOutput(async (out) => {
     if (format === 'json') {
       await out.write(runsJson(runs));
