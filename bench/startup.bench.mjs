@@ -48,6 +48,8 @@ const cases = [
   { name: 'dsari-info run list --job big --format json (4,000 of 200,000 runs)', argv: [join(DIST, 'dsari-info.js'), '-c', etc, 'run', 'list', '--job', 'big', '--format', 'json'], target: 80 },
   { name: 'dsari-info run list --job big (pretty)', argv: [join(DIST, 'dsari-info.js'), '-c', etc, 'run', 'list', '--job', 'big'], target: 80 },
   { name: 'dsari-info job list (10,000 jobs)', argv: [join(DIST, 'dsari-info.js'), '-c', manyEtc, 'job', 'list'], target: 150 },
+  // The same without the configuration cache: what the first command after an edit pays.
+  { name: 'dsari-info job list (10,000 jobs), DSARI_CONFIG_CACHE=off', argv: [join(DIST, 'dsari-info.js'), '-c', manyEtc, 'job', 'list'], env: { DSARI_CONFIG_CACHE: 'off' } },
   { name: 'dsari schedule "H 3 * * 1-5" --job backup -n 5', argv: [join(DIST, 'dsari.js'), 'schedule', 'H 3 * * 1-5', '--job', 'backup', '-n', '5'], target: 50 },
 ];
 // BENCH_BEFORE_DIST=/path/to/older/dist adds each command as that build runs it, in the same
@@ -55,11 +57,12 @@ const cases = [
 const before = process.env.BENCH_BEFORE_DIST;
 if (before !== undefined) {
   for (const c of [...cases]) {
-    if (c.target === undefined) continue;
-    cases.push({ name: `  before: ${c.name}`, argv: c.argv.map((a) => a.replace(DIST, join(before, 'cli/'))), after: c });
+    if (c.argv[0] === '-e') continue;
+    cases.push({ name: `  before: ${c.name}`, argv: c.argv.map((a) => a.replace(DIST, join(before, 'cli/'))), after: c, env: { ...c.env, XDG_CACHE_HOME: join(BENCH_DIR, 'cache-before') } });
   }
 }
-const env = { ...process.env, COLUMNS: '200' };
+// Each build keeps its own configuration cache (a cache is used only by the build that wrote it).
+const env = { ...process.env, COLUMNS: '200', XDG_CACHE_HOME: join(BENCH_DIR, 'cache-after') };
 // GNU time gives each command's CPU time (user + sys) as well: on a loaded machine the wall
 // time mostly waits for a core, the CPU time does not.
 const wall = cases.map(() => []);
@@ -67,7 +70,7 @@ const cpu = cases.map(() => []);
 for (let round = 0; round < ROUNDS + 1; round++) {
   cases.forEach((c, i) => {
     const t = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...c.argv], { env, maxBuffer: 1 << 28 });
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...c.argv], { env: { ...env, ...c.env }, maxBuffer: 1 << 28 });
     const ms = performance.now() - t;
     if (r.status !== 0) throw new Error(`${c.name}: exit ${r.status}: ${r.stderr}`);
     if (round === 0) return; // round 0 warms the page cache
