@@ -12,8 +12,8 @@
  * changes: warnings are printed again, errors are never cached (a configuration with an error is
  * read every time), and `config dump --raw` reads the files again.
  *
- * DSARI_CONFIG_CACHE=off turns it off; a build without dist/build-id.json (tests running the
- * sources) has none.
+ * DSARI_CONFIG_CACHE=off turns it off; a build without dist/build-id.txt (tests running the
+ * sources) has none. Cache files not written for 30 days are removed when another is written.
  */
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -210,15 +210,15 @@ export function writeCachedConfig(file: string, key: CacheKey, read: ReadFiles, 
       topFiles: topFiles(key.configDir),
       config: cachedConfig,
     };
-    const text = JSON.stringify(data);
-    // Only what comes back unchanged is cached (no undefined, Infinity, class instances …).
-    const back = (JSON.parse(text) as CacheFile).config;
-    if (!isDeepStrictEqual({ ...back, jobs: expandJobs(back.jobs) }, { ...rest, jobs: [...jobs.values()], concurrencyGroups: [...concurrencyGroups] })) return;
+    // Only what JSON gives back unchanged is cached: plain objects, arrays, strings, finite
+    // numbers, booleans and null (a configuration holding anything else is not cached at all).
+    const text = JSON.stringify(data, jsonExact);
     mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
     try {
       writeFileSync(tmp, text, { mode: 0o600 });
       renameSync(tmp, file);
+      removeStale(join(file, '..'));
     } catch {
       try {
         unlinkSync(tmp);
@@ -228,6 +228,50 @@ export function writeCachedConfig(file: string, key: CacheKey, read: ReadFiles, 
     }
   } catch {
     // no cache: the next command reads the files
+  }
+}
+
+/** Cache files (of configuration directories gone or not read for long) are removed after this. */
+const STALE_MS = 30 * 86_400_000;
+
+/**
+ * Removes cache files not written for {@link STALE_MS} (a configuration in use is cached again
+ * on its next read) and leftovers of interrupted writes, so the directory does not grow with
+ * every configuration directory ever read.
+ */
+function removeStale(dir: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith('config-')) continue;
+    const path = join(dir, name);
+    try {
+      const age = now - statSync(path).mtimeMs;
+      if (age > STALE_MS || (name.endsWith('.tmp') && age > 3_600_000)) unlinkSync(path);
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** A JSON.stringify replacer that throws on anything JSON.parse would not give back as it was. */
+function jsonExact(this: unknown, _key: string, value: unknown): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value) || Object.is(value, -0)) throw new TypeError('not exact in JSON');
+      return value;
+    case 'object': {
+      if (value === null) return value;
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (Array.isArray(value) ? proto === Array.prototype && Object.keys(value).length === value.length : proto === Object.prototype || proto === null) {
+        return value;
+      }
+      throw new TypeError('not exact in JSON');
+    }
+    default:
+      throw new TypeError('not exact in JSON');
   }
 }
 

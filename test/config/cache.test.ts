@@ -126,6 +126,23 @@ describe('configuration cache', () => {
     chmodSync(cacheHome, 0o700);
   });
 
+  it('removes cache files not written for 30 days when it writes one', async () => {
+    const dir = join(cacheHome, 'dsari');
+    mkdirSync(dir, { recursive: true });
+    const old = join(dir, 'config-0123456789abcdef0123456789abcdef.json');
+    const recent = join(dir, 'config-fedcba9876543210fedcba9876543210.json');
+    writeFileSync(old, '{}');
+    writeFileSync(recent, '{}');
+    const { utimesSync } = await import('node:fs');
+    const days = (n: number): Date => new Date(Date.now() - n * 86_400_000);
+    utimesSync(old, days(31), days(31));
+    utimesSync(recent, days(29), days(29));
+    await jobs();
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    expect(cacheFiles()).toHaveLength(2);
+  });
+
   it('gives config dump --raw the files as they are', async () => {
     const raw = await runCli('dsari-info', ['-c', etc, 'config', 'dump', '--raw'], { env: { ...env(), DSARI_CONFIG_CACHE: 'off' } });
     await jobs();
