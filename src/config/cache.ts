@@ -171,6 +171,7 @@ export type CachedRead = Omit<Config, 'raw'>;
 export function readCachedConfig(file: string, key: CacheKey): CachedRead | null {
   let cached: CacheFile;
   try {
+    if (!ownedAndPrivate(join(file, '..')) || !ownedAndPrivate(file)) return null;
     cached = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
   } catch {
     return null;
@@ -214,6 +215,7 @@ export function writeCachedConfig(file: string, key: CacheKey, read: ReadFiles, 
     // numbers, booleans and null (a configuration holding anything else is not cached at all).
     const text = JSON.stringify(data, jsonExact);
     mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    if (!ownedAndPrivate(join(file, '..'))) return;
     const tmp = `${file}.${process.pid}.tmp`;
     try {
       writeFileSync(tmp, text, { mode: 0o600 });
@@ -229,6 +231,17 @@ export function writeCachedConfig(file: string, key: CacheKey, read: ReadFiles, 
   } catch {
     // no cache: the next command reads the files
   }
+}
+
+/**
+ * Whether `path` belongs to this user and nobody else may write it. A cache file is a
+ * configuration (commands to run): one that another user could have written or replaced (a
+ * cache directory under a shared /tmp, say) is never used, nor written into such a directory.
+ */
+function ownedAndPrivate(path: string): boolean {
+  const st = statSync(path);
+  const uid = process.getuid?.();
+  return (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
 }
 
 /** Cache files (of configuration directories gone or not read for long) are removed after this. */

@@ -146,16 +146,19 @@ const valueIds = new WeakMap<readonly number[], number>();
 let nextValueId = 0;
 
 function buildTables(expression: string, fields: readonly CronField[], crc: number, random: () => number): Tables {
-  const values = fields.map((f) => f.values(crc, random));
-  let key = '';
-  for (const v of values) {
+  const values: (readonly number[])[] = [];
+  const codes: number[] = [];
+  for (const f of fields) {
+    const v = f.values(crc, random);
+    values.push(v);
     let id = valueIds.get(v);
     if (id === undefined) {
       id = nextValueId++;
       valueIds.set(v, id);
     }
-    key += `${id},`;
+    codes.push(id & 0xffff, id >>> 16);
   }
+  const key = String.fromCharCode(...codes);
   let tables = tablesByValues.get(key);
   if (tables === undefined) {
     tables = computeTables(expression, fields, values);

@@ -126,6 +126,29 @@ describe('configuration cache', () => {
     chmodSync(cacheHome, 0o700);
   });
 
+  it('is not used, nor written, where others could write it', async () => {
+    await jobs();
+    const dir = join(cacheHome, 'dsari');
+    const file = join(dir, cacheFiles()[0] as string);
+    const planted = JSON.parse(readFileSync(file, 'utf8')) as { config: { jobs: { rows: unknown[][] } } };
+    planted.config.jobs.rows.push((planted.config.jobs.rows[0] as unknown[]).map((v) => (v === 'a' ? 'planted' : v)));
+    writeFileSync(file, JSON.stringify(planted));
+    expect(Object.keys(await jobs())).toEqual(['a', 'planted']);
+    // A cache file others may write is a configuration anyone could have written: not used.
+    chmodSync(file, 0o622);
+    expect(Object.keys(await jobs())).toEqual(['a']);
+    // Nor one in a directory others may write (its file could be replaced); nothing is written there.
+    writeFileSync(file, JSON.stringify(planted));
+    chmodSync(file, 0o600);
+    expect(Object.keys(await jobs())).toEqual(['a', 'planted']);
+    chmodSync(dir, 0o777);
+    expect(Object.keys(await jobs())).toEqual(['a']);
+    rmSync(file);
+    await jobs();
+    expect(cacheFiles()).toEqual([]);
+    chmodSync(dir, 0o700);
+  });
+
   it('removes cache files not written for 30 days when it writes one', async () => {
     const dir = join(cacheHome, 'dsari');
     mkdirSync(dir, { recursive: true });
