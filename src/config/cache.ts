@@ -16,10 +16,11 @@
  * sources) has none. Cache files not written for 30 days are removed when another is written.
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { isReadableFile } from './files.js';
 import type { Config, JobConfig } from './types.js';
 
 /** Bumped when the cache file's shape changes. */
@@ -132,16 +133,6 @@ export function cacheFile(configDir: string, env: NodeJS.ProcessEnv = process.en
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-function isReadableFile(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

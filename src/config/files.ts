@@ -25,7 +25,8 @@ export function fileLabel(configDir: string, file: string): string {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : file;
 }
 
-function isReadableFile(path: string): boolean {
+/** A regular file this process may read. */
+export function isReadableFile(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
     accessSync(path, constants.R_OK);

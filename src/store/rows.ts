@@ -96,18 +96,9 @@ export function finishedFromRow(row: RawRow): FinishedRun {
  * every object per row (docs/BENCHMARKS.md).
  */
 export function finishedRecordFromRow(row: RawRow): RunRecord {
-  return {
-    jobName: text(row.job_name),
-    runId: text(row.run_id),
-    scheduleTime: num(row.schedule_time, 0),
-    startTime: num(row.start_time, 0),
-    triggerType: text(row.trigger_type),
-    triggerData: parseJsonColumn(row.trigger_data),
-    runData: parseJsonColumn(row.run_data),
-    stopTime: num(row.stop_time, 0),
-    exitCode: Math.trunc(num(row.exit_code, UNKNOWN_EXIT_CODE)),
-    running: false,
-  };
+  const run = finishedFromRow(row) as FinishedRun & { running?: boolean };
+  run.running = false;
+  return run as RunRecord;
 }
 
 export function recordFromFinished(run: FinishedRun): RunRecord {
