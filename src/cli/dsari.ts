@@ -43,4 +43,10 @@ export async function dsariCommand(only?: string): Promise<Command> {
 }
 
 const alone = Object.keys(COMMANDS).filter((name) => !WHOLE_PROGRAM.has(name));
-await runCli(await dsariCommand(requestedSubcommand(process.argv.slice(2), alone)));
+const args = process.argv.slice(2);
+if (args.length === 1 && args[0] === '--version') {
+  // What commander would print, without loading every subcommand first (0.37 → 0.1 s).
+  process.stdout.write(`${(await import('../version.js')).VERSION}\n`);
+} else {
+  await runCli(await dsariCommand(requestedSubcommand(args, alone)));
+}
