@@ -40,6 +40,8 @@ export function jobPolicies(job: Pick<JobConfig, 'policies' | 'concurrentRuns'>)
  * @throws ConfigError naming file, job and key
  */
 export function readPolicies(check: Checker, place: Place, raw: RawMapping): Pick<JobConfig, 'concurrentRuns' | 'policies'> {
+  // Most jobs set none of the keys: nothing to read but concurrent_runs (10,000 jobs, daemon start).
+  if (POLICY_KEYS.every((k) => raw[k] === undefined)) return { concurrentRuns: check.bool(place, raw, 'concurrent_runs', false) };
   const concurrentRaw = raw['concurrent_runs'];
   const concurrent = check.bool(place, raw, 'concurrent_runs', false);
   const overlapRaw = oneOf(check, place, raw, 'overlap', OVERLAP_VALUES);
@@ -142,7 +144,8 @@ export function checkDependencies(check: Checker, jobs: ReadonlyMap<string, JobC
     edges.set(from, list);
   };
   for (const job of jobs.values()) {
-    const p = jobPolicies(job);
+    if (job.policies === undefined) continue; // no after / on_success / on_failure
+    const p = job.policies;
     for (const [key, list] of [['after', p.after], ['on_success', p.onSuccess], ['on_failure', p.onFailure]] as const) {
       for (const name of list) {
         if (!jobs.has(name)) check.fail(placeOf(job.name), [key], `no job named ${JSON.stringify(name)}`);
@@ -152,6 +155,7 @@ export function checkDependencies(check: Checker, jobs: ReadonlyMap<string, JobC
       }
     }
   }
+  if (edges.size === 0) return;
   // Depth-first search with colours; an edge back to a grey node closes a cycle, and the error
   // names the key that declares that edge.
   const colour = new Map<string, 'grey' | 'black'>();
