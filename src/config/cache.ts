@@ -34,11 +34,17 @@ export interface CacheKey {
   readonly tz: string | null;
 }
 
-/** The files a read used and the config.d listing it saw (only what decides which files are read). */
+/**
+ * What a read of the files saw (config/files.ts): the files, the digests of the bytes it parsed
+ * and the config.d entries it looked at. The cache records these, not a second look at the
+ * files, so that a file changed while the configuration was being read makes the cache miss.
+ */
 export interface ReadFiles {
   /** Absolute paths, in merge order. */
   readonly files: readonly string[];
+  readonly digests: readonly string[];
   readonly configD: string;
+  readonly configDEntries: readonly string[] | null;
 }
 
 interface CacheFile {
@@ -197,9 +203,9 @@ export function writeCachedConfig(file: string, key: CacheKey, read: ReadFiles, 
       build: currentBuild() ?? '',
       node: nodeId(),
       key,
-      files: read.files.map((f) => [f, sha256(f)] as const),
-      configDEntries: configDEntries(read.configD),
-      topFiles: topFiles(key.configDir),
+      files: read.files.map((f, i) => [f, read.digests[i] as string] as const),
+      configDEntries: read.configDEntries,
+      topFiles: ['dsari.yaml', 'dsari.json'].filter((n) => read.files.includes(join(key.configDir, n))),
       config: cachedConfig,
     };
     // Only what JSON gives back unchanged is cached: plain objects, arrays, strings, finite

@@ -17,6 +17,13 @@ export interface ReadDirResult {
   readonly origins: Origins;
   readonly configD: string;
   readonly warnings: readonly string[];
+  /** SHA-256 of each file's bytes as read, in the order of `files`. */
+  readonly digests: readonly string[];
+  /**
+   * The *.yaml and *.json entries of config.d as they were looked at: `name` when read, `-name`
+   * when skipped as unreadable; sorted; null without a config.d directory.
+   */
+  readonly configDEntries: readonly string[] | null;
 }
 
 /** How messages name a file: relative to the configuration directory when inside it. */
@@ -43,6 +50,7 @@ export function isReadableFile(path: string): boolean {
 export function readConfigDir(configDir: string): ReadDirResult {
   const origins = new Origins();
   const files: string[] = [];
+  const digests: string[] = [];
   const warnings: string[] = [];
   let raw: RawMapping = {};
 
@@ -53,6 +61,7 @@ export function readConfigDir(configDir: string): ReadDirResult {
     origins.add(label, result.value);
     raw = files.length === 0 ? result.value : mergeMappings(raw, result.value);
     files.push(path);
+    digests.push(result.sha256);
   };
 
   for (const [name, type] of [['dsari.yaml', 'yaml'], ['dsari.json', 'json']] as const) {
@@ -72,7 +81,9 @@ export function readConfigDir(configDir: string): ReadDirResult {
   }
 
   let entries: string[] = [];
+  let seen: string[] | null = null;
   if (existsSync(configD) && statSync(configD).isDirectory()) {
+    seen = [];
     try {
       entries = readdirSync(configD);
     } catch (err) {
@@ -83,9 +94,11 @@ export function readConfigDir(configDir: string): ReadDirResult {
     const names = entries.filter((n) => n.endsWith(`.${type}`)).sort();
     for (const n of names) {
       const path = join(configD, n);
-      if (isReadableFile(path)) add(path, type);
+      const readable = isReadableFile(path);
+      seen?.push(readable ? n : `-${n}`);
+      if (readable) add(path, type);
       else if (existsSync(path) && !statSync(path).isDirectory()) warnings.push(`${fileLabel(configDir, path)}: skipped: not readable`);
     }
   }
-  return { raw, files, origins, configD, warnings };
+  return { raw, files, origins, configD, warnings, digests, configDEntries: seen === null ? null : seen.sort() };
 }

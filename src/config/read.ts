@@ -3,6 +3,7 @@
  * PyYAML (the original's reader) does (see yaml-schema.ts).
  * Syntax errors name the file, line and column.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { withFloatMarks } from './json-numbers.js';
@@ -23,14 +24,16 @@ export interface ReadResult {
  * Reads and parses a configuration file. `label` is how messages name it.
  * @throws ConfigError on an unreadable file, a syntax error or a top level that is not a mapping
  */
-export function readConfigFile(path: string, type: ConfigFileType, label: string): ReadResult {
-  let text: string;
+export function readConfigFile(path: string, type: ConfigFileType, label: string): ReadResult & { readonly sha256: string } {
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new ConfigError(`${label}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file: label }, { cause: err });
   }
-  return parseConfigText(text, type, label);
+  // The digest of exactly the bytes parsed: the configuration cache (cache.ts) records it, so a
+  // file changed while it was being read cannot pass for the one that was read.
+  return { ...parseConfigText(bytes.toString('utf8'), type, label), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /**

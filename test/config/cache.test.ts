@@ -7,7 +7,10 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTempDir, runCli } from '../helpers/index.js';
+import type * as CacheModule from '../../src/config/cache.js';
+import type * as FilesModule from '../../src/config/files.js';
+import type * as ValidateModule from '../../src/config/validate.js';
+import { DIST_CLI, makeTempDir, runCli } from '../helpers/index.js';
 
 describe('configuration cache', () => {
   let tmp: { path: string; cleanup: () => void };
@@ -147,6 +150,32 @@ describe('configuration cache', () => {
     await jobs();
     expect(cacheFiles()).toEqual([]);
     chmodSync(dir, 0o700);
+  });
+
+  it('records what was read, so a file changed while it was being read makes the cache miss', async () => {
+    // The built modules (the cache is only on in a build): read, change the file, then cache
+    // what was read, as a command does when an edit lands between its read and its write.
+    const dist = (f: string): string => join(DIST_CLI, '..', f);
+    const { readConfigDir } = (await import(dist('config/files.js'))) as typeof FilesModule;
+    const { validateConfig } = (await import(dist('config/validate.js'))) as typeof ValidateModule;
+    const cache = (await import(dist('config/cache.js'))) as typeof CacheModule;
+    writeFileSync(join(etc, 'config.d', 'b.yaml'), 'jobs:\n  b:\n    command: [echo, b]\n');
+    const key = { configDir: etc, defaultDataDir: join(tmp.path, 'var'), tz: null };
+    const file = join(cacheHome, 'dsari', 'config-test.json');
+    const readAndCache = (between: () => void): void => {
+      const dir = readConfigDir(etc);
+      between();
+      const config = validateConfig(dir.raw, { configDir: etc, defaultDataDir: key.defaultDataDir, configD: dir.configD, origins: dir.origins, files: dir.files });
+      cache.writeCachedConfig(file, key, dir, config);
+    };
+    readAndCache(() => undefined);
+    expect([...(cache.readCachedConfig(file, key)?.jobs.keys() ?? [])]).toEqual(['a', 'b']);
+    readAndCache(() => writeFileSync(join(etc, 'dsari.yaml'), readFileSync(join(etc, 'dsari.yaml'), 'utf8').replace('one', 'two')));
+    expect(cache.readCachedConfig(file, key)).toBeNull();
+    readAndCache(() => writeFileSync(join(etc, 'config.d', 'c.yaml'), 'jobs:\n  c:\n    command: [echo, c]\n'));
+    expect(cache.readCachedConfig(file, key)).toBeNull();
+    readAndCache(() => undefined);
+    expect([...(cache.readCachedConfig(file, key)?.jobs.keys() ?? [])]).toEqual(['a', 'b', 'c']);
   });
 
   it('removes cache files not written for 30 days when it writes one', async () => {
