@@ -24,6 +24,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "napi-errors.h"
+
 /* Per Node environment (main thread or a worker): the async context exit callbacks run in. */
 typedef struct {
   napi_async_context async_context;
@@ -39,27 +41,6 @@ typedef struct {
 } child_t;
 
 static int pidfd_open_(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
-
-static napi_value throw_errno(napi_env env, int err, const char *syscall_name) {
-  napi_value msg, code, error, num, sys;
-  char text[256];
-  snprintf(text, sizeof text, "%s: %s", syscall_name, strerror(err));
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-  napi_create_error(env, code, msg, &error);
-  napi_create_int32(env, err, &num);
-  napi_set_named_property(env, error, "errno", num);
-  napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &sys);
-  napi_set_named_property(env, error, "syscall", sys);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static napi_value throw_type(napi_env env, const char *message) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", message);
-  return NULL;
-}
 
 /* A JS string as a new C string; NULL (with a pending TypeError) if it is not a string or holds a NUL byte. */
 static char *c_string(napi_env env, napi_value value, const char *what) {

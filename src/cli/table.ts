@@ -105,13 +105,12 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
     }
     if (shown === 1 && (widths[0] ?? 0) > limit) cutLast = limit;
   }
-  const colWidth = (i: number): number => (i === shown - 1 && cutLast !== null ? cutLast : (widths[i] ?? 0));
-  const colWidths = Array.from({ length: shown }, (_, i) => colWidth(i));
+  const colWidths = Array.from({ length: shown }, (_, i) => (i === shown - 1 && cutLast !== null ? cutLast : (widths[i] ?? 0)));
   const rule = options.unicode ? '─' : '-';
   const lines: string[] = [];
   const join = (parts: string[]): string => parts.join(SEPARATOR).trimEnd();
-  lines.push(join(headers.slice(0, shown).map((h, i) => centre(truncate(h, colWidth(i)), colWidth(i)))));
-  lines.push(join(headers.slice(0, shown).map((_, i) => rule.repeat(colWidth(i)))));
+  lines.push(join(colWidths.map((w, i) => centre(truncate(headers[i] as string, w), w))));
+  lines.push(join(colWidths.map((w) => rule.repeat(w))));
   const { palette } = options;
   const parts: string[] = new Array<string>(shown);
   for (let r = 0; r < rows.length; r++) {

@@ -20,7 +20,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { isReadableFile } from './files.js';
+import { configDEntries, configDSignature } from './files.js';
+import { bytesDigest } from './read.js';
 import type { Config, JobConfig } from './types.js';
 
 /** Bumped when the cache file's shape changes. */
@@ -138,20 +139,14 @@ export function cacheFile(configDir: string, env: NodeJS.ProcessEnv = process.en
 }
 
 function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  return bytesDigest(readFileSync(path));
 }
 
-/**
- * The configuration files config.d holds now, as readConfigDir looks at them (`name` when it is
- * read, `-name` when it is skipped as unreadable), or null without a config.d.
- */
-function configDEntries(configD: string): string[] | null {
+/** What readConfigDir would see in config.d now ({@link configDSignature}), null without one or when it cannot be listed. */
+function configDNow(configD: string): string[] | null {
   try {
-    if (!statSync(configD).isDirectory()) return null;
-    return readdirSync(configD)
-      .filter((n) => n.endsWith('.yaml') || n.endsWith('.json'))
-      .map((n) => (isReadableFile(join(configD, n)) ? n : `-${n}`))
-      .sort();
+    const entries = configDEntries(configD);
+    return entries === null ? null : configDSignature(entries);
   } catch {
     return null;
   }
@@ -177,7 +172,7 @@ export function readCachedConfig(file: string, key: CacheKey): CachedRead | null
     if (cached.format !== FORMAT || cached.build !== currentBuild() || cached.node !== nodeId()) return null;
     if (!isDeepStrictEqual(cached.key, key)) return null;
     if (!isDeepStrictEqual(cached.topFiles, topFiles(key.configDir))) return null;
-    if (!isDeepStrictEqual(cached.configDEntries, configDEntries(cached.config.configD))) return null;
+    if (!isDeepStrictEqual(cached.configDEntries, configDNow(cached.config.configD))) return null;
     for (const [path, hash] of cached.files) if (sha256(path) !== hash) return null;
   } catch {
     return null;

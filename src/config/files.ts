@@ -43,6 +43,31 @@ export function isReadableFile(path: string): boolean {
   }
 }
 
+/** A `*.yaml` or `*.json` entry of config.d, and whether it is a file that can be read. */
+export interface ConfigDEntry {
+  readonly name: string;
+  readonly type: ConfigFileType;
+  readonly readable: boolean;
+}
+
+/**
+ * The configuration entries of config.d in reading order (the `*.yaml` sorted, then the
+ * `*.json` sorted), or null when there is no config.d directory.
+ * @throws the listing's error when the directory cannot be listed
+ */
+export function configDEntries(configD: string): ConfigDEntry[] | null {
+  if (!existsSync(configD) || !statSync(configD).isDirectory()) return null;
+  const names = readdirSync(configD);
+  return (['yaml', 'json'] as const).flatMap((type) =>
+    names.filter((n) => n.endsWith(`.${type}`)).sort().map((name) => ({ name, type, readable: isReadableFile(join(configD, name)) })),
+  );
+}
+
+/** The entries as the configuration cache compares them: `name`, or `-name` when unreadable; sorted. */
+export function configDSignature(entries: readonly ConfigDEntry[]): string[] {
+  return entries.map((e) => (e.readable ? e.name : `-${e.name}`)).sort();
+}
+
 /**
  * Reads and merges every configuration file of `configDir`.
  * @throws ConfigError on a syntax error, a bad `config_d`, or an unreadable config.d
@@ -80,25 +105,16 @@ export function readConfigDir(configDir: string): ReadDirResult {
     if (!existsSync(configD)) warnings.push(`${origins.fileOf(['config_d']) ?? ''}: config_d: directory ${configD} does not exist`);
   }
 
-  let entries: string[] = [];
-  let seen: string[] | null = null;
-  if (existsSync(configD) && statSync(configD).isDirectory()) {
-    seen = [];
-    try {
-      entries = readdirSync(configD);
-    } catch (err) {
-      throw new ConfigError(`${configD}: cannot list the config.d directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file: configD }, { cause: err });
-    }
+  let entries: ConfigDEntry[] | null;
+  try {
+    entries = configDEntries(configD);
+  } catch (err) {
+    throw new ConfigError(`${configD}: cannot list the config.d directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file: configD }, { cause: err });
   }
-  for (const type of ['yaml', 'json'] as const) {
-    const names = entries.filter((n) => n.endsWith(`.${type}`)).sort();
-    for (const n of names) {
-      const path = join(configD, n);
-      const readable = isReadableFile(path);
-      seen?.push(readable ? n : `-${n}`);
-      if (readable) add(path, type);
-      else if (existsSync(path) && !statSync(path).isDirectory()) warnings.push(`${fileLabel(configDir, path)}: skipped: not readable`);
-    }
+  for (const { name, type, readable } of entries ?? []) {
+    const path = join(configD, name);
+    if (readable) add(path, type);
+    else if (existsSync(path) && !statSync(path).isDirectory()) warnings.push(`${fileLabel(configDir, path)}: skipped: not readable`);
   }
-  return { raw, files, origins, configD, warnings, digests, configDEntries: seen === null ? null : seen.sort() };
+  return { raw, files, origins, configD, warnings, digests, configDEntries: entries === null ? null : configDSignature(entries) };
 }

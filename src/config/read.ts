@@ -33,7 +33,12 @@ export function readConfigFile(path: string, type: ConfigFileType, label: string
   }
   // The digest of exactly the bytes parsed: the configuration cache (cache.ts) records it, so a
   // file changed while it was being read cannot pass for the one that was read.
-  return { ...parseConfigText(bytes.toString('utf8'), type, label), sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { ...parseConfigText(bytes.toString('utf8'), type, label), sha256: bytesDigest(bytes) };
+}
+
+/** SHA-256 of a file's bytes, in hex: how the configuration cache tells files apart. */
+export function bytesDigest(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /**

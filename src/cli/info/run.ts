@@ -84,15 +84,10 @@ export function runMapping(run: RunRecord): Record<string, unknown> {
  * the garbage collector's). test/info/run-json.test.ts checks the two agree.
  */
 export function runsJson(runs: readonly RunRecord[]): string {
-  const entries = new Map<string, string>();
-  for (const run of runs) entries.set(run.runId, runJsonEntry(run));
-  return joinRunsJson(entries);
-}
-
-/** {@link runsJson} of the entries (run id → {@link runJsonEntry}) of the runs. */
-function joinRunsJson(entries: ReadonlyMap<string, string>): string {
   // As object keys: a later run with the same id replaces an earlier one; the keys are
   // enumerated array indices first (in numeric order), then the others in sorted order.
+  const entries = new Map<string, string>();
+  for (const run of runs) entries.set(run.runId, runJsonEntry(run));
   if (entries.size === 0) return '{}\n';
   const ids = [...entries.keys()].sort();
   const indices = ids.filter(isArrayIndex);
