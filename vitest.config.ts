@@ -8,7 +8,9 @@ const SERVER_FILES = ['test/store/postgresql.test.ts', 'test/store/mysql.test.ts
 
 /**
  * Files run a second time with runs started by Node's child_process (DSARI_SPAWN=child_process)
- * instead of the native starter: the fallback where the addon is not built must stay correct.
+ * instead of the native starter: the fallback where the addon is not built must stay correct;
+ * and a third time with the native starter under the /bin/sh exit-status wrapper
+ * (DSARI_SPAWN=wrapper) instead of dsari-reaper.
  */
 const CHILD_PROCESS_FILES = ['test/executor/spawn.test.ts', 'test/executor/terminate.test.ts', 'test/integration/daemon-triggers.test.ts', 'test/integration/daemon-crash.test.ts'];
 
@@ -27,6 +29,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'child_process', include: CHILD_PROCESS_FILES, env: { DSARI_SPAWN: 'child_process' }, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'wrapper', include: CHILD_PROCESS_FILES, env: { DSARI_SPAWN: 'wrapper' }, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,

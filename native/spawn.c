@@ -17,6 +17,8 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,10 +27,14 @@
 #include <uv.h>
 
 #include "napi-errors.h"
+#include "reaper-protocol.h"
+
+typedef struct reaper_s reaper_t;
 
 /* Per Node environment (main thread or a worker): the async context exit callbacks run in. */
 typedef struct {
   napi_async_context async_context;
+  reaper_t *reaper;
 } module_t;
 
 typedef struct {
@@ -270,6 +276,440 @@ out:
   return ret;
 }
 
+/* ---- runs started through dsari-reaper (native/reaper.c) ---- */
+
+typedef struct rchild_s {
+  pid_t pid;
+  napi_ref on_exit;
+  struct rchild_s *next;
+} rchild_t;
+
+struct reaper_s {
+  napi_env env;
+  module_t *module;
+  int fd;      /* our end of the socket; -1 when no reaper runs */
+  pid_t pid;
+  uv_poll_t poll;
+  uv_async_t async;
+  int handles_ready;
+  pid_t idle[256];
+  size_t nidle;
+  rchild_t *children;
+  char buf[4096];
+  size_t buflen;
+  reaper_event_t *pending; /* ends read while spawn() waited, delivered from the async handle */
+  size_t npending, cappending;
+};
+
+static rchild_t *take_child(reaper_t *r, pid_t pid) {
+  for (rchild_t **p = &r->children; *p; p = &(*p)->next) {
+    if ((*p)->pid == pid) {
+      rchild_t *c = *p;
+      *p = c->next;
+      return c;
+    }
+  }
+  return NULL;
+}
+
+/* The loop is kept alive only while runs are going, as by a child's own handle. */
+static void update_ref(reaper_t *r) {
+  if (!r->handles_ready) return;
+  if (r->children) uv_ref((uv_handle_t *)&r->poll);
+  else uv_unref((uv_handle_t *)&r->poll);
+}
+
+/* Calls a run's onExit: status, or null and the signal, or (reaper lost) null and null. */
+static void deliver(reaper_t *r, pid_t pid, int has_status, int status, int has_signal, int signo) {
+  rchild_t *c = take_child(r, pid);
+  if (!c) return;
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value argv[2], callback, recv, result;
+  if (has_status) napi_create_int32(env, status, &argv[0]);
+  else napi_get_null(env, &argv[0]);
+  if (has_signal) napi_create_int32(env, signo, &argv[1]);
+  else napi_get_null(env, &argv[1]);
+  napi_get_reference_value(env, c->on_exit, &callback);
+  napi_delete_reference(env, c->on_exit);
+  free(c);
+  update_ref(r);
+  napi_get_global(env, &recv);
+  if (napi_make_callback(env, r->module->async_context, recv, callback, 2, argv, &result) == napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void forget_idle(reaper_t *r, pid_t pid) {
+  for (size_t i = 0; i < r->nidle; i++) {
+    if (r->idle[i] == pid) {
+      memmove(r->idle + i, r->idle + i + 1, (r->nidle - i - 1) * sizeof(pid_t));
+      r->nidle--;
+      return;
+    }
+  }
+}
+
+/* One event: idle PIDs are noted at once; ends are delivered now or queued (defer). */
+static void on_event(reaper_t *r, const reaper_event_t *ev, int defer) {
+  switch (ev->type) {
+    case MSG_READY:
+      if (r->nidle < sizeof r->idle / sizeof r->idle[0]) r->idle[r->nidle++] = ev->pid;
+      return;
+    case MSG_GONE:
+      forget_idle(r, ev->pid);
+      return;
+    case MSG_EXITED:
+    case MSG_SIGNALED:
+      if (defer) {
+        if (r->npending == r->cappending) {
+          size_t cap = r->cappending ? r->cappending * 2 : 64;
+          reaper_event_t *grown = realloc(r->pending, cap * sizeof *grown);
+          if (!grown) return;
+          r->pending = grown;
+          r->cappending = cap;
+        }
+        r->pending[r->npending++] = *ev;
+        uv_async_send(&r->async);
+        return;
+      }
+      if (ev->type == MSG_EXITED) deliver(r, ev->pid, 1, ev->value, 0, 0);
+      else deliver(r, ev->pid, 0, 0, 1, ev->value);
+      return;
+  }
+}
+
+static void deliver_pending(reaper_t *r) {
+  /* Callbacks may start runs (and queue more); take the list first. */
+  while (r->npending > 0) {
+    reaper_event_t ev = r->pending[0];
+    memmove(r->pending, r->pending + 1, (r->npending - 1) * sizeof ev);
+    r->npending--;
+    on_event(r, &ev, 0);
+  }
+}
+
+/* The reaper is gone: its runs may still be going, unwatched by it; JS watches them (null, null). */
+static void reaper_lost(reaper_t *r) {
+  if (r->fd < 0) return;
+  uv_poll_stop(&r->poll);
+  close(r->fd);
+  r->fd = -1;
+  r->nidle = 0;
+  int st;
+  for (int i = 0; i < 100 && waitpid(r->pid, &st, WNOHANG) == 0; i++) usleep(10000);
+  deliver_pending(r);
+  while (r->children) deliver(r, r->children->pid, 0, 0, 0, 0);
+}
+
+/* Reads what is there; returns -1 when the reaper is gone. */
+static int read_events(reaper_t *r, int defer) {
+  for (;;) {
+    ssize_t n = recv(r->fd, r->buf + r->buflen, sizeof r->buf - r->buflen, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+    if (n <= 0) return -1;
+    r->buflen += (size_t)n;
+    size_t off = 0;
+    while (r->buflen - off >= sizeof(reaper_event_t)) {
+      reaper_event_t ev;
+      memcpy(&ev, r->buf + off, sizeof ev);
+      off += sizeof ev;
+      on_event(r, &ev, defer);
+      if (r->fd < 0) return -1;
+    }
+    memmove(r->buf, r->buf + off, r->buflen - off);
+    r->buflen -= off;
+  }
+}
+
+static void on_reaper_readable(uv_poll_t *poll, int status, int events) {
+  (void)status;
+  (void)events;
+  reaper_t *r = (reaper_t *)poll->data;
+  napi_handle_scope scope;
+  napi_open_handle_scope(r->env, &scope);
+  if (read_events(r, 0) < 0) reaper_lost(r);
+  napi_close_handle_scope(r->env, scope);
+}
+
+static void on_async(uv_async_t *async) {
+  reaper_t *r = (reaper_t *)async->data;
+  napi_handle_scope scope;
+  napi_open_handle_scope(r->env, &scope);
+  deliver_pending(r);
+  napi_close_handle_scope(r->env, scope);
+}
+
+static void reaper_cleanup(void *arg) {
+  reaper_t *r = arg;
+  if (r->fd >= 0) close(r->fd); /* the reaper sees EOF and records the runs still going by itself */
+  r->fd = -1;
+  if (r->handles_ready) {
+    uv_close((uv_handle_t *)&r->poll, NULL);
+    uv_close((uv_handle_t *)&r->async, NULL);
+    r->handles_ready = 0;
+  }
+}
+
+/* Starts dsari-reaper at `path`; 0, or an errno with the failed call in *what. */
+static int reaper_start(napi_env env, reaper_t *r, const char *path, const char **what) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    *what = "socketpair";
+    return errno;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, sv[1], 3);
+  posix_spawn_file_actions_addchdir_np(&actions, "/");
+  posix_spawnattr_init(&attr);
+  sigset_t all, none;
+  memset(&all, 0xff, sizeof all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  char *argv[] = {"dsari-reaper", NULL};
+  char *envp[] = {NULL};
+  pid_t pid;
+  int err = posix_spawn(&pid, path, &actions, &attr, argv, envp);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(sv[1]);
+  if (err != 0) {
+    close(sv[0]);
+    *what = "posix_spawn";
+    return err;
+  }
+  r->fd = sv[0];
+  r->pid = pid;
+  r->nidle = 0;
+  r->buflen = 0;
+  if (!r->handles_ready) {
+    uv_loop_t *loop;
+    napi_get_uv_event_loop(env, &loop);
+    uv_async_init(loop, &r->async, on_async);
+    r->async.data = r;
+    uv_unref((uv_handle_t *)&r->async);
+    r->handles_ready = 1;
+    napi_add_env_cleanup_hook(env, reaper_cleanup, r);
+  }
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  uv_poll_init(loop, &r->poll, r->fd);
+  r->poll.data = r;
+  uv_poll_start(&r->poll, UV_READABLE, on_reaper_readable);
+  update_ref(r);
+  return 0;
+}
+
+/* Waits (up to 10 s) until the reaper has an idle child; 0, or an errno. */
+static int wait_for_idle(reaper_t *r) {
+  for (int waited = 0; r->nidle == 0;) {
+    struct pollfd pfd = {r->fd, POLLIN, 0};
+    int n = poll(&pfd, 1, 100);
+    if (n < 0 && errno != EINTR) return errno;
+    if (n > 0 && read_events(r, 1) < 0) return EPIPE;
+    if (n == 0 && (waited += 100) >= 10000) return ETIMEDOUT;
+  }
+  return 0;
+}
+
+static void put_u32(char **p, uint32_t v) {
+  memcpy(*p, &v, sizeof v);
+  *p += sizeof v;
+}
+
+static void put_str(char **p, const char *s) {
+  size_t n = strlen(s) + 1;
+  memcpy(*p, s, n);
+  *p += n;
+}
+
+/*
+ * reaperSpawn(reaperPath, file, argv[], env[], cwd, dups[], statusPath, onExit) -> pid
+ * As spawn(), but the process is a child of dsari-reaper (started on first use), which writes
+ * its exit status to statusPath before reaping it.
+ */
+static napi_value reaper_spawn(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value args[8];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 8) return throw_type(env, "reaperSpawn(reaperPath, file, argv, env, cwd, dups, statusPath, onExit)");
+  napi_valuetype type;
+  napi_typeof(env, args[7], &type);
+  if (type != napi_function) return throw_type(env, "onExit must be a function");
+  module_t *module;
+  napi_get_instance_data(env, (void **)&module);
+  if (!module->reaper) {
+    module->reaper = calloc(1, sizeof(reaper_t));
+    if (!module->reaper) {
+      napi_throw_error(env, "ENOMEM", "out of memory");
+      return NULL;
+    }
+    module->reaper->fd = -1;
+    module->reaper->env = env;
+    module->reaper->module = module;
+  }
+  reaper_t *r = module->reaper;
+
+  char *path = NULL, *file = NULL, *cwd = NULL, *status_path = NULL, **argv = NULL, **envp = NULL, *msg = NULL;
+  int32_t *dups = NULL;
+  uint32_t ndups = 0;
+  napi_value ret = NULL;
+  if (!(path = c_string(env, args[0], "reaperPath"))) goto out;
+  if (!(file = c_string(env, args[1], "file"))) goto out;
+  if (!(argv = c_vector(env, args[2], "argv"))) goto out;
+  if (!(envp = c_vector(env, args[3], "env"))) goto out;
+  if (!(cwd = c_string(env, args[4], "cwd"))) goto out;
+  if (!(status_path = c_string(env, args[6], "statusPath"))) goto out;
+  {
+    bool is_array = false;
+    napi_is_array(env, args[5], &is_array);
+    if (is_array) napi_get_array_length(env, args[5], &ndups);
+    if (!is_array || ndups % 2 || ndups > 2 * 4096) {
+      throw_type(env, "dups must be an array of descriptor pairs");
+      goto out;
+    }
+    dups = calloc(ndups + 1, sizeof(int32_t));
+    for (uint32_t i = 0; i < ndups; i++) {
+      napi_value item;
+      napi_get_element(env, args[5], i, &item);
+      if (napi_get_value_int32(env, item, &dups[i]) != napi_ok || dups[i] < 0) {
+        throw_type(env, "dups must be an array of descriptor numbers");
+        goto out;
+      }
+    }
+  }
+
+  if (r->fd < 0) {
+    const char *what = NULL;
+    int err = reaper_start(env, r, path, &what);
+    if (err) {
+      throw_errno(env, err, what);
+      goto out;
+    }
+  }
+  int err = wait_for_idle(r);
+  if (err) {
+    reaper_lost(r);
+    throw_errno(env, err, "dsari-reaper");
+    goto out;
+  }
+
+  /* The distinct descriptors to send, and the dups as (index, target). */
+  int fds[64];
+  uint32_t nfds = 0;
+  for (uint32_t i = 0; i < ndups; i += 2) {
+    uint32_t k = 0;
+    while (k < nfds && fds[k] != dups[i]) k++;
+    if (k == nfds) {
+      if (nfds == 64) {
+        throw_type(env, "dups: at most 64 distinct descriptors");
+        goto out;
+      }
+      fds[nfds++] = dups[i];
+    }
+    dups[i] = (int32_t)k;
+  }
+  size_t size = 16 + strlen(status_path) + 1 + strlen(file) + 1 + strlen(cwd) + 1 + 12 + (size_t)ndups * 4;
+  uint32_t nargv = 0, nenv = 0;
+  for (char **a = argv; *a; a++, nargv++) size += strlen(*a) + 1;
+  for (char **e = envp; *e; e++, nenv++) size += strlen(*e) + 1;
+  msg = malloc(size);
+  if (!msg) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    goto out;
+  }
+  pid_t pid = r->idle[0];
+  char *p = msg;
+  put_u32(&p, (uint32_t)(size - 4));
+  put_u32(&p, MSG_START);
+  put_u32(&p, (uint32_t)pid);
+  put_u32(&p, nfds);
+  put_str(&p, status_path);
+  put_str(&p, file);
+  put_str(&p, cwd);
+  put_u32(&p, nargv);
+  for (char **a = argv; *a; a++) put_str(&p, *a);
+  put_u32(&p, nenv);
+  for (char **e = envp; *e; e++) put_str(&p, *e);
+  put_u32(&p, ndups / 2);
+  for (uint32_t i = 0; i < ndups; i++) put_u32(&p, (uint32_t)dups[i]);
+
+  char control[CMSG_SPACE(sizeof(int) * 64)];
+  memset(control, 0, sizeof control);
+  struct iovec iov = {msg, size};
+  struct msghdr m = {0};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  if (nfds > 0) {
+    m.msg_control = control;
+    m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+    memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+  }
+  size_t sent = 0;
+  while (sent < size) {
+    ssize_t n = sent == 0 ? sendmsg(r->fd, &m, MSG_NOSIGNAL) : send(r->fd, msg + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      reaper_lost(r);
+      throw_errno(env, e, sent == 0 ? "sendmsg" : "send");
+      goto out;
+    }
+    sent += (size_t)n;
+  }
+  forget_idle(r, pid);
+
+  rchild_t *child = calloc(1, sizeof(rchild_t));
+  if (!child) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    goto out;
+  }
+  child->pid = pid;
+  napi_create_reference(env, args[7], 1, &child->on_exit);
+  child->next = r->children;
+  r->children = child;
+  update_ref(r);
+  napi_create_int32(env, pid, &ret);
+
+out:
+  free(path);
+  free(file);
+  free(cwd);
+  free(status_path);
+  free_vector(argv);
+  free_vector(envp);
+  free(dups);
+  free(msg);
+  return ret;
+}
+
+/* reaperPid() -> the PID of this process's dsari-reaper, or null when none runs. */
+static napi_value reaper_pid(napi_env env, napi_callback_info info) {
+  (void)info;
+  module_t *module;
+  napi_get_instance_data(env, (void **)&module);
+  napi_value ret;
+  if (module->reaper && module->reaper->fd >= 0) napi_create_int32(env, module->reaper->pid, &ret);
+  else napi_get_null(env, &ret);
+  return ret;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn, name, resource;
   module_t *module = NULL;
@@ -287,5 +727,9 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "probe", fn);
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, spawn_, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
+  napi_create_function(env, "reaperSpawn", NAPI_AUTO_LENGTH, reaper_spawn, NULL, &fn);
+  napi_set_named_property(env, exports, "reaperSpawn", fn);
+  napi_create_function(env, "reaperPid", NAPI_AUTO_LENGTH, reaper_pid, NULL, &fn);
+  napi_set_named_property(env, exports, "reaperPid", fn);
   return exports;
 }

@@ -144,8 +144,12 @@ async function startHttp(daemon: Daemon, store: RunStore, clock: SystemClock, lo
 
 /** Says how runs are started: natively, or with child_process and why (a warning if not chosen). */
 function logSpawnMethod(log: Logger): void {
-  const { method, reason, chosen } = spawnMethod();
-  if (method === 'posix_spawn') log.info('Runs are started with posix_spawn (the native starter)');
+  const { method, reason, chosen, reaper, reaperReason } = spawnMethod();
+  if (method === 'posix_spawn') {
+    log.info('Runs are started with posix_spawn (the native starter)');
+    if (reaper) log.info('Exit statuses are kept by dsari-reaper, the parent of the runs');
+    else log.info(`Exit statuses are kept by the /bin/sh wrapper around each run (${reaperReason ?? 'no dsari-reaper'})`);
+  }
   else if (chosen) log.info(`Runs are started with child_process (${reason ?? 'chosen'})`);
   else log.warning(`Runs are started with child_process, slower in bursts of many runs: ${reason ?? 'unknown reason'}`);
 }

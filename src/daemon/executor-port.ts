@@ -31,6 +31,10 @@ function describeEvent(event: RunEvent): string {
       return `Shutdown grace time (${event.grace}s) exceeded, sending SIGKILL to PID ${event.pid}`;
     case 'escaped':
       return `Processes left the run's process group and were signalled too: ${event.pids.join(', ')}`;
+    case 'reaper-failed':
+      return `dsari-reaper cannot be used (${event.reason}); this and later runs are started by posix_spawn under the /bin/sh exit-status wrapper`;
+    case 'reaper-lost':
+      return `dsari-reaper ended while PID ${event.pid} was running; watching it from /proc, its exit status will be read from RUN_DIR`;
   }
 }
 

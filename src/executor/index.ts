@@ -10,4 +10,4 @@ export { readReturnData, RETURN_DATA_MAX_BYTES } from './return-data.js';
 export { processStartTime, processAlive, processGroupMembers, processesWithRunId } from './proc.js';
 export { findStartProblem } from './resolve.js';
 export { RunTerminator, LEADER_KILL_DELAY_MS } from './terminate.js';
-export { nativeSpawn, spawnMethod, SPAWN_METHOD_VARIABLE, NATIVE_ADDON, type NativeSpawn, type SpawnMethod } from './native.js';
+export { nativeSpawn, spawnMethod, SPAWN_METHOD_VARIABLE, NATIVE_ADDON, REAPER_BINARY, type NativeSpawn, type SpawnMethod } from './native.js';

@@ -11,9 +11,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { SystemClock } from '../clock.js';
-import { nativeSpawn, type NativeSpawn } from './native.js';
-import { inheritableDescriptors, processStartTime } from './proc.js';
+import { SystemClock, type Clock } from '../clock.js';
+import { nativeSpawn, reaperFailed, reaperStarter, REAPER_BINARY, type NativeSpawn } from './native.js';
+import { inheritableDescriptors, processAlive, processStartTime } from './proc.js';
 import { findStartProblem, type StartProblem } from './resolve.js';
 import { readExitStatus, wrapperArgs } from './status.js';
 import { RunTerminator } from './terminate.js';
@@ -110,6 +110,41 @@ function startNative(native: NativeSpawn, runDir: string, args: string[], env: R
   return { pid, ended };
 }
 
+/** How often a run is looked at in /proc once dsari-reaper, its parent, has ended. */
+const ORPHAN_POLL_MS = 250;
+
+/**
+ * The run under dsari-reaper's compiled exit-status wrapper: a child the reaper forked ahead of
+ * time, which does what the /bin/sh wrapper does (status.ts) without an exec of its own. The
+ * output descriptor is the caller's to close at once: the reaper has its own copy.
+ * @throws Error when the reaper cannot be started or does not answer
+ */
+function startReaped(native: NativeSpawn, runDir: string, argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string, inFd: number, outFd: number, clock: Clock, onEvent: StartRunSpec['onEvent']): Started {
+  let onEnd!: (end: ProcessEnd) => void;
+  const ended = new Promise<ProcessEnd>((resolveEnd) => (onEnd = resolveEnd));
+  const envList = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+  let started: number | null = null;
+  const pid = native.reaperSpawn(REAPER_BINARY, argv[0]!, argv, envList, cwd, dupsFor(inFd, outFd), join(runDir, EXIT_STATUS_FILE), (code, signo) => {
+    if (code !== null || signo !== null) {
+      onEnd({ code, signal: signo === null ? null : signalName(signo), spawnError: null });
+      return;
+    }
+    // The reaper ended before the run (it was killed): the run's wrapper goes on and writes the
+    // status to RUN_DIR as ever, but nobody tells us when. Watch it from /proc until it ends.
+    onEvent?.({ type: 'reaper-lost', pid });
+    const look = (): void => {
+      if (processAlive(pid, started)) {
+        clock.setTimer(look, ORPHAN_POLL_MS);
+        return;
+      }
+      onEnd({ code: readExitStatus(runDir) ?? EXIT_LOST, signal: null, spawnError: null });
+    };
+    look();
+  });
+  started = processStartTime(pid);
+  return { pid, ended };
+}
+
 /** The wrapper, started by Node's child_process. */
 function startChild(args: string[], env: Readonly<Record<string, string>>, cwd: string, inFd: number, outFd: number): Started {
   const child = spawn(WRAPPER_SHELL, args, { cwd, env: { ...env }, stdio: stdioFor(inFd, outFd), detached: true });
@@ -194,15 +229,26 @@ export function startRun(spec: StartRunSpec): RunHandle {
   }
   const native = spec.spawnMethod === 'child_process' ? null : nativeSpawn();
   if (spec.spawnMethod === 'posix_spawn' && !native) throw new Error('startRun: spawnMethod posix_spawn asked for, but the native starter is not available');
+  const reaper = native && spec.statusKeeper !== 'wrapper' ? reaperStarter() : null;
+  if (spec.statusKeeper === 'reaper' && !reaper) throw new Error('startRun: statusKeeper reaper asked for, but dsari-reaper is not available');
   let outClosed = false;
   const closeOut = (): void => {
     if (outClosed) return;
     outClosed = true;
     closeSync(outFd);
   };
-  let started: Started;
+  let started: Started | null = null;
+  if (reaper) {
+    try {
+      started = startReaped(reaper, runDir, spec.argv, spec.env, cwd, inFd, outFd, clock, spec.onEvent);
+    } catch (err) {
+      // The reaper would not start or answer: this run and later ones go under the wrapper.
+      reaperFailed((err as Error).message);
+      spec.onEvent?.({ type: 'reaper-failed', reason: (err as Error).message });
+    }
+  }
   try {
-    started = native ? startNative(native, runDir, wrapperArgs(runDir, spec.argv), spec.env, cwd, inFd, outFd) : startChild(wrapperArgs(runDir, spec.argv), spec.env, cwd, inFd, outFd);
+    started ??= native ? startNative(native, runDir, wrapperArgs(runDir, spec.argv), spec.env, cwd, inFd, outFd) : startChild(wrapperArgs(runDir, spec.argv), spec.env, cwd, inFd, outFd);
   } catch (err) {
     // Synchronous refusals (an argument with a NUL byte, posix_spawn's errors): still a recorded run.
     const handle = notStarted(spec, runDir, startTime, { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot start ${WRAPPER_SHELL}: ${(err as Error).message}` }, outFd);

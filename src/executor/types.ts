@@ -116,6 +116,12 @@ export interface StartRunSpec {
    * else child_process. Asking for `posix_spawn` where it is not available throws.
    */
   readonly spawnMethod?: SpawnMethod;
+  /**
+   * What keeps the exit status across a crash of the daemon (native.ts): dsari-reaper (the
+   * default with the native starter where it was built) or the /bin/sh wrapper (status.ts; always
+   * with child_process). Asking for `reaper` where it is not available throws.
+   */
+  readonly statusKeeper?: 'reaper' | 'wrapper';
 }
 
 /** Something the executor did to a run on its own, for logging. */
@@ -123,7 +129,9 @@ export type RunEvent =
   | { readonly type: 'max-execution-term'; readonly pid: number; readonly maxExecution: number }
   | { readonly type: 'max-execution-kill'; readonly pid: number; readonly grace: number }
   | { readonly type: 'terminate-kill'; readonly pid: number; readonly grace: number }
-  | { readonly type: 'escaped'; readonly pids: readonly number[] };
+  | { readonly type: 'escaped'; readonly pids: readonly number[] }
+  | { readonly type: 'reaper-failed'; readonly reason: string }
+  | { readonly type: 'reaper-lost'; readonly pid: number };
 
 /** The whole outcome of a run, resolved once the process has ended. Never rejected. */
 export interface RunResult {

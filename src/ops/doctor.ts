@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import type { Config } from '../config/types.js';
 import { errorMessage } from '../errors.js';
-import { spawnMethod } from '../executor/native.js';
+import { SPAWN_METHOD_VARIABLE, spawnMethod } from '../executor/native.js';
 import { Logger, MemorySink } from '../log.js';
 import { isValidZone, localZone } from '../schedule/time.js';
 import { createStore } from '../store/index.js';
@@ -208,10 +208,16 @@ export function checkTimeZone(env: NodeJS.ProcessEnv): Finding[] {
 /** The native process starter and the systemd notify addon. */
 export function checkNative(env: NodeJS.ProcessEnv): Finding[] {
   const out: Finding[] = [];
-  const { method, reason, chosen } = spawnMethod();
+  const { method, reason, chosen, reaper, reaperReason } = spawnMethod();
   if (method === 'posix_spawn') out.push(ok('native starter', 'runs are started with posix_spawn'));
   else if (chosen) out.push(ok('native starter', `runs are started with child_process (${reason ?? 'chosen'})`));
   else out.push(warning('native starter', `runs are started with child_process, slower in bursts: ${reason ?? 'unknown reason'}`, 'npm run build:native in the dsari package (needs python3, make and a C compiler)'));
+  // With child_process the wrapper is the only way; said only where there is a choice.
+  if (method === 'posix_spawn') {
+    if (reaper) out.push(ok('exit statuses', 'kept by dsari-reaper, the parent of the runs'));
+    else if (reaperReason?.startsWith(`${SPAWN_METHOD_VARIABLE}=`)) out.push(ok('exit statuses', `kept by the /bin/sh wrapper around each run (${reaperReason})`));
+    else out.push(warning('exit statuses', `kept by the /bin/sh wrapper around each run, slower in bursts: ${reaperReason ?? 'unknown reason'}`, 'npm run build:native in the dsari package (needs python3, make and a C compiler)'));
+  }
   const notify = notifyAddonProblem();
   if (notify === null) out.push(ok('systemd notify', 'the notify addon is built'));
   else if (env['NOTIFY_SOCKET'] !== undefined) out.push(error('systemd notify', `NOTIFY_SOCKET is set but ${notify}`, 'npm run build:native in the dsari package, or use Type=simple in the unit'));
