@@ -4,7 +4,9 @@
 // just before it; a fresh daemon (SQLite in its data directory), 300 jobs, their trigger files
 // written at once, until all 300 runs are in `runs`. BURSTS (default 3) per place, on the disk
 // (the system's temp directory) and in /dev/shm; medians.
-// BENCH_DIST=/path/to/dist times another build. Run: npm run bench -- burst
+// BENCH_DIST=/path/to/dist times another build; BENCH_NODE_ARGS (space-separated) are given to
+// the daemon's node, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'; BURST_PLACES=/dev/shm only
+// there. Run: npm run bench -- burst
 import Database from 'better-sqlite3';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +36,8 @@ async function burst(base) {
   mkdirSync(etc);
   const names = Array.from({ length: N }, (_, i) => `j${i}`);
   writeFileSync(join(etc, 'dsari.yaml'), `data_dir: ${data}\njob_groups:\n  g:\n    job_names: [${names.join(', ')}]\n    command: /bin/true\n`);
-  const child = spawn(process.execPath, [DAEMON, '-c', etc], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, DAEMON, '-c', etc], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
   const exited = new Promise((r) => child.on('exit', r));
@@ -62,7 +65,7 @@ async function burst(base) {
 
 console.log(`${DAEMON}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
 try {
-  for (const base of [os.tmpdir(), '/dev/shm']) {
+  for (const base of process.env.BURST_PLACES ? process.env.BURST_PLACES.split(',') : [os.tmpdir(), '/dev/shm']) {
     const rs = [];
     for (let i = 0; i < BURSTS; i++) rs.push(await burst(base));
     const m = median(rs.map((r) => r.ratio));

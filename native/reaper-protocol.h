@@ -6,9 +6,14 @@
 
 #include <stdint.h>
 
-enum { MSG_START = 1, MSG_READY = 2, MSG_EXITED = 3, MSG_SIGNALED = 4, MSG_GONE = 5 };
+/*
+ * daemon → child: MSG_START and the run (reaper.c). reaper → daemon: MSG_READY (with the child's
+ * socket as SCM_RIGHTS), MSG_EXITED / MSG_SIGNALED (a child ended: status or signal number).
+ * daemon → reaper: MSG_TAKEN (that child has its run now).
+ */
+enum { MSG_START = 1, MSG_READY = 2, MSG_EXITED = 3, MSG_SIGNALED = 4, MSG_TAKEN = 5 };
 
-/* reaper → daemon */
+/* Between the daemon and the reaper, both ways. */
 typedef struct {
   uint32_t type;
   int32_t pid;

@@ -5,25 +5,24 @@
  * Started by the daemon (spawn.c, reaperSpawn) with a stream socket on descriptor 3, in a
  * session of its own, every other descriptor /dev/null, an empty environment. It keeps
  * IDLE_TARGET children forked ahead of time, each in a session of its own with every signal at
- * its default, waiting on a socket of its own for the one run it will be; their PIDs are
- * announced to the daemon, so the daemon knows a run's PID the moment it hands the run over and
- * never waits for a fork or an exec. The child that gets a run does what the /bin/sh wrapper of
- * status.ts does: catches the signals a process group gets, runs the command as its one child,
- * writes the command's status to RUN_DIR/.dsari-exit-status and exits with it; so a run's
- * status survives a crash of the daemon (and of the reaper) exactly as before. The reaper reaps
- * the children and tells the daemon how each ended. When the daemon goes away (its end of the
- * socket closes: exit or crash), the idle children end, and the reaper exits once the runs
- * still going have ended.
+ * its default, waiting on a socket of its own for the one run it will be. It hands the daemon
+ * each child's PID and socket (MSG_READY), so the daemon knows a run's PID the moment it gives
+ * the run to the child (MSG_START, straight to the child) and never waits for a fork or an exec;
+ * the daemon then tells the reaper the child was taken (MSG_TAKEN), and the reaper forks another.
  *
- * Messages, in host byte order (the peer is on the same machine):
- *   daemon → reaper: u32 length of the rest, u32 MSG_START, i32 pid of an idle child, u32 number
- *     of descriptors (sent with SCM_RIGHTS with the message's bytes), then the body: the status
- *     file path, the program, the working directory (NUL-terminated each), u32 argc and argv
- *     strings, u32 envc and env strings, u32 ndups and ndups pairs of u32 (index of a received
- *     descriptor, target descriptor). The reaper hands the same message on to that child.
- *   reaper → daemon: reaper_event_t (reaper-protocol.h): MSG_READY (an idle child is waiting),
- *     MSG_EXITED (value: exit status), MSG_SIGNALED (value: signal number), MSG_GONE (an idle
- *     child ended without a run).
+ * The child that gets a run does what the /bin/sh wrapper of status.ts does: catches the
+ * signals a process group gets, runs the command as its one child, writes the command's status
+ * to RUN_DIR/.dsari-exit-status and exits with it; so a run's status survives a crash of the
+ * daemon (or of the reaper) exactly as before. The reaper reaps the children and tells the
+ * daemon how each ended (MSG_EXITED, MSG_SIGNALED). When the daemon goes away (exit or crash),
+ * the idle children see their socket close and end, and the reaper exits once every child has.
+ *
+ * MSG_START, in host byte order (the peer is on the same machine): u32 length of the rest, u32
+ * MSG_START, i32 the child's PID, u32 number of descriptors (sent with SCM_RIGHTS with the
+ * message's first bytes), then the status file path, the program, the working directory
+ * (NUL-terminated each), u32 argc and argv strings, u32 envc and env strings, u32 ndups and
+ * ndups pairs of u32 (index of a received descriptor, target descriptor). The events between
+ * the daemon and the reaper are reaper_event_t (reaper-protocol.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,7 +52,6 @@ enum { KID_IDLE, KID_RUNNING };
 
 typedef struct {
   pid_t pid;
-  int sock; /* reaper's end of the idle child's socket; -1 once the run was handed over */
   int state;
 } kid_t;
 
@@ -121,11 +119,23 @@ static void tell_daemon(uint32_t type, pid_t pid, int32_t value) {
 
 /* ---- the child: waits for its run, then becomes its exit-status wrapper ---- */
 
-static void child_fail(int out, int status, const char *what, const char *name, int err) {
-  if (out >= 0) {
+/*
+ * The end of a run's wrapper: a problem (what, name, errno) written to `out` when there is one,
+ * the status written to the status file, and exit with it. One short write, no rename (as the
+ * /bin/sh wrapper): a reader looks at the file only once this process is gone.
+ */
+static void finish(const char *status_path, int out, int status, const char *what, const char *name, int err) {
+  if (out >= 0 && what) {
     char text[4096];
     int n = snprintf(text, sizeof text, "dsari: cannot start the run: %s%s%s: %s\n", what, name ? " " : "", name ? name : "", strerror(err));
     if (n > 0) write_all(out, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+  }
+  int fd = open(status_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd >= 0) {
+    char text[16];
+    int n = snprintf(text, sizeof text, "%d\n", status);
+    write_all(fd, text, (size_t)n);
+    close(fd);
   }
   _exit(status);
 }
@@ -219,7 +229,7 @@ static void become_run(int sock) {
   for (uint32_t i = 0; i < nfds; i++) close(fds[i]);
   /* Problems from here on are written where the run's output goes. */
   const int out = 1;
-  if (chdir(cwd) < 0) child_fail(out, 126, "working directory", cwd, errno);
+  if (chdir(cwd) < 0) finish(status_path, out, 126, "working directory", cwd, errno);
 
   struct sigaction caught;
   memset(&caught, 0, sizeof caught);
@@ -227,30 +237,25 @@ static void become_run(int sock) {
   sigemptyset(&caught.sa_mask);
   for (size_t i = 0; i < sizeof WRAPPER_SIGNALS / sizeof WRAPPER_SIGNALS[0]; i++) sigaction(WRAPPER_SIGNALS[i], &caught, NULL);
 
-  pid_t command = fork();
-  if (command < 0) child_fail(out, 126, "fork", NULL, errno);
+  /* execvp searches the PATH of `environ`: the run's environment (this process needs none). */
+  environ = envp;
+  /* vfork: this process waits until the command has exec'd, and no page tables are copied. */
+  volatile int exec_errno = 0;
+  pid_t command = vfork();
+  if (command < 0) finish(status_path, out, 126, "fork", NULL, errno);
   if (command == 0) {
-    /* Caught signals become default at exec; until then they are the wrapper's no-op. */
-    environ = envp;
-    /* execvp: PATH from the run's environment; a file without a #! line is run by /bin/sh. */
+    /* Caught signals become default at exec; until then they are the wrapper's no-op. A file
+     * without a #! line is run by /bin/sh (execvp). */
     execvp(file, argv);
-    int err = errno;
-    child_fail(out, err == ENOENT || err == ENOTDIR ? 127 : 126, "command", file, err);
+    exec_errno = errno; /* shared with the waiting parent (vfork), which reports it */
+    _exit(127);
   }
   int wstatus = 0;
   while (waitpid(command, &wstatus, 0) < 0) {
-    if (errno != EINTR) _exit(126);
+    if (errno != EINTR) finish(status_path, out, 126, "wait", NULL, errno);
   }
-  int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-  /* One short write, no rename (as the /bin/sh wrapper): a reader looks only once this process is gone. */
-  int fd = open(status_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd >= 0) {
-    char text[16];
-    int n = snprintf(text, sizeof text, "%d\n", status);
-    write_all(fd, text, (size_t)n);
-    close(fd);
-  }
-  _exit(status);
+  if (exec_errno != 0) finish(status_path, out, exec_errno == ENOENT || exec_errno == ENOTDIR ? 127 : 126, "command", file, exec_errno);
+  finish(status_path, -1, WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus), NULL, NULL, 0);
 }
 
 /* ---- the reaper ---- */
@@ -261,18 +266,41 @@ static kid_t *find_kid(pid_t pid) {
   return NULL;
 }
 
-static void drop_kid(kid_t *k) {
-  if (k->sock >= 0) close(k->sock);
-  *k = kids[--nkids];
-}
-
-static size_t count_state(int state) {
+static size_t count_idle(void) {
   size_t n = 0;
   for (size_t i = 0; i < nkids; i++)
-    if (kids[i].state == state) n++;
+    if (kids[i].state == KID_IDLE) n++;
   return n;
 }
 
+/* Sends an event with one descriptor (the new child's socket) to the daemon. */
+static void tell_daemon_fd(uint32_t type, pid_t pid, int fd) {
+  if (!daemon_open) return;
+  reaper_event_t ev = {type, pid, 0};
+  char control[CMSG_SPACE(sizeof(int))];
+  memset(control, 0, sizeof control);
+  struct iovec iov = {&ev, sizeof ev};
+  struct msghdr m = {0};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  ssize_t n;
+  do n = sendmsg(DAEMON_FD, &m, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) daemon_open = 0;
+  else if ((size_t)n < sizeof ev && write_all(DAEMON_FD, (char *)&ev + n, sizeof ev - (size_t)n) < 0) daemon_open = 0;
+}
+
+/*
+ * Forks a child to wait for a run and hands the daemon its socket: the daemon gives the run to
+ * the child directly, the reaper only hears that it was taken (MSG_TAKEN).
+ */
 static void fork_idle(int sfd) {
   if (nkids == capkids) {
     size_t cap = capkids ? capkids * 2 : 16;
@@ -290,18 +318,17 @@ static void fork_idle(int sfd) {
     return;
   }
   if (pid == 0) {
-    /* Hold nothing of the reaper's: not the daemon's socket, not the other children's. */
+    /* Hold nothing of the reaper's: not the daemon's socket, not what is queued. */
     close(DAEMON_FD);
     close(sfd);
-    for (size_t i = 0; i < nkids; i++)
-      if (kids[i].sock >= 0) close(kids[i].sock);
     close(sv[0]);
     for (size_t i = 0; i < fdq_len; i++) close(fdq[i]);
     fdq_len = 0;
     /* Its own session and process group before its PID is announced, so that the daemon can
      * signal the group from the moment it knows the PID; every signal at its default and none
-     * blocked (as posix_spawn's SETSID/SETSIGDEF/SETSIGMASK did for the wrapper), so that a
-     * SIGTERM that arrives before the exec ends it rather than being ignored as by the reaper. */
+     * blocked (as posix_spawn's SETSID/SETSIGDEF/SETSIGMASK did for the /bin/sh wrapper), so
+     * that a SIGTERM that arrives before the run's command starts ends it, not ignored as by
+     * the reaper. */
     setsid();
     for (int s = 1; s < 65; s++) {
       if (s == SIGKILL || s == SIGSTOP) continue;
@@ -314,17 +341,9 @@ static void fork_idle(int sfd) {
     _exit(126);
   }
   close(sv[1]);
-  kids[nkids++] = (kid_t){pid, sv[0], KID_IDLE};
-  tell_daemon(MSG_READY, pid, 0);
-}
-
-static void write_status(const char *path, int status) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) return; /* RUN_DIR gone: the daemon still gets the status from us */
-  char text[16];
-  int n = snprintf(text, sizeof text, "%d\n", status);
-  write_all(fd, text, (size_t)n);
-  close(fd);
+  kids[nkids++] = (kid_t){pid, KID_IDLE};
+  tell_daemon_fd(MSG_READY, pid, sv[0]);
+  close(sv[0]);
 }
 
 static void reap(void) {
@@ -338,109 +357,44 @@ static void reap(void) {
     if (si.si_pid == 0) return;
     pid_t pid = si.si_pid;
     int signaled = si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED;
-    int value = si.si_status;
+    /* An idle child that ended (its socket closed, or killed) is reported alike: the daemon knows which it gave a run. */
+    tell_daemon(signaled ? MSG_SIGNALED : MSG_EXITED, pid, si.si_status);
     kid_t *k = find_kid(pid);
-    if (!k) continue;
-    if (k->state == KID_RUNNING) tell_daemon(signaled ? MSG_SIGNALED : MSG_EXITED, pid, value);
-    else tell_daemon(MSG_GONE, pid, 0);
-    drop_kid(k);
+    if (k) *k = kids[--nkids];
   }
 }
 
-/* A run the daemon gave to a child that is no longer waiting: say so in its output, record 126. */
-static void refuse_start(pid_t pid, const char *status_path, const int *fds, uint32_t nfds, const char *body, const char *end) {
-  (void)body;
-  (void)end;
-  if (nfds >= 2) {
-    char text[256];
-    int n = snprintf(text, sizeof text, "dsari: cannot start the run: its process %d ended before the run was handed to it\n", (int)pid);
-    write_all(fds[1], text, (size_t)n);
-  }
-  write_status(status_path, 126);
-  tell_daemon(MSG_EXITED, pid, 126);
-}
+static char inbuf[4096];
+static size_t inlen;
 
-static char *inbuf;
-static size_t inlen, incap;
-
-static void handle_messages(void) {
-  size_t off = 0;
-  while (inlen - off >= 16) {
-    uint32_t len, type, nfds;
-    int32_t pid;
-    memcpy(&len, inbuf + off, 4);
-    memcpy(&type, inbuf + off + 4, 4);
-    memcpy(&pid, inbuf + off + 8, 4);
-    memcpy(&nfds, inbuf + off + 12, 4);
-    if (inlen - off - 4 < len) break;
-    const char *msg = inbuf + off;
-    off += 4 + (size_t)len;
-    int fds[64];
-    if (type != MSG_START || len < 12 || nfds > 64 || fdq_take(fds, nfds) < 0) continue;
-    const char *body = msg + 16, *end = msg + 4 + len;
-    const char *nul = memchr(body, '\0', (size_t)(end - body));
-    if (!nul) {
-      for (uint32_t i = 0; i < nfds; i++) close(fds[i]);
-      continue;
-    }
-    kid_t *k = find_kid(pid);
-    if (!k || k->state != KID_IDLE) {
-      refuse_start(pid, body, fds, nfds, body, end);
-    } else {
-      k->state = KID_RUNNING;
-      /* Hand the whole message on, descriptors with it. */
-      char control[CMSG_SPACE(sizeof(int) * 64)];
-      memset(control, 0, sizeof control);
-      struct iovec iov = {(void *)msg, 4 + (size_t)len};
-      struct msghdr m = {0};
-      m.msg_iov = &iov;
-      m.msg_iovlen = 1;
-      if (nfds > 0) {
-        m.msg_control = control;
-        m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-        memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-      }
-      ssize_t n;
-      do n = sendmsg(k->sock, &m, MSG_NOSIGNAL);
-      while (n < 0 && errno == EINTR);
-      if (n > 0 && (size_t)n < iov.iov_len) write_all(k->sock, msg + n, iov.iov_len - (size_t)n);
-      /* Closing our end: the child reads to the end of the message, then EOF means nothing more. */
-      close(k->sock);
-      k->sock = -1;
-    }
-    for (uint32_t i = 0; i < nfds; i++) close(fds[i]);
-  }
-  memmove(inbuf, inbuf + off, inlen - off);
-  inlen -= off;
-}
-
+/* MSG_TAKEN events from the daemon: those children are runs now. */
 static void read_daemon(void) {
-  if (incap - inlen < 65536) {
-    size_t cap = incap ? incap * 2 : 131072;
-    char *grown = realloc(inbuf, cap);
-    if (!grown) return;
-    inbuf = grown;
-    incap = cap;
-  }
-  ssize_t n = recv_with_fds(DAEMON_FD, inbuf + inlen, incap - inlen, MSG_DONTWAIT);
+  ssize_t n;
+  do n = recv(DAEMON_FD, inbuf + inlen, sizeof inbuf - inlen, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
   if (n <= 0) {
     daemon_open = 0;
     return;
   }
   inlen += (size_t)n;
-  handle_messages();
+  size_t off = 0;
+  while (inlen - off >= sizeof(reaper_event_t)) {
+    reaper_event_t ev;
+    memcpy(&ev, inbuf + off, sizeof ev);
+    off += sizeof ev;
+    kid_t *k = ev.type == MSG_TAKEN ? find_kid(ev.pid) : NULL;
+    if (k) k->state = KID_RUNNING;
+  }
+  memmove(inbuf, inbuf + off, inlen - off);
+  inlen -= off;
 }
 
 int main(void) {
   /* The daemon's end of the socket must not reach a run. */
   if (fcntl(DAEMON_FD, F_SETFD, FD_CLOEXEC) < 0) return 2;
   /* Shutdown signals meant for the daemon (a service manager signals the whole group) must not
-   * end the one process that records the runs' statuses: it ends by itself when its work is done. */
+   * end the process that reaps the runs: it ends by itself when its work is done. */
   signal(SIGPIPE, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
@@ -457,29 +411,24 @@ int main(void) {
 
   for (;;) {
     if (daemon_open) {
-      while (count_state(KID_IDLE) < IDLE_TARGET) {
+      while (count_idle() < IDLE_TARGET) {
         size_t before = nkids;
         fork_idle(sfd);
-        if (nkids == before) break; /* cannot fork now: try again at the next event */
+        if (nkids == before) break; /* cannot fork now: try again at the next event or in a second */
       }
-    } else {
-      /* No daemon to hand runs over: the idle children end (EOF on their socket). */
-      for (size_t i = 0; i < nkids; i++)
-        if (kids[i].state == KID_IDLE && kids[i].sock >= 0) {
-          close(kids[i].sock);
-          kids[i].sock = -1;
-        }
-      if (nkids == 0) return 0;
+    } else if (nkids == 0) {
+      /* No daemon, and every child has ended (idle ones end when the daemon's end of their socket closes). */
+      return 0;
     }
     struct pollfd pfd[2] = {{sfd, POLLIN, 0}, {DAEMON_FD, POLLIN, 0}};
-    int n = poll(pfd, daemon_open ? 2 : 1, daemon_open && count_state(KID_IDLE) < IDLE_TARGET ? 1000 : -1);
+    int n = poll(pfd, daemon_open ? 2 : 1, daemon_open && count_idle() < IDLE_TARGET ? 1000 : -1);
     if (n < 0 && errno != EINTR) return 2;
+    if (daemon_open && pfd[1].revents) read_daemon();
     if (pfd[0].revents) {
       struct signalfd_siginfo info;
       while (read(sfd, &info, sizeof info) == sizeof info) {
       }
       reap();
     }
-    if (daemon_open && pfd[1].revents) read_daemon();
   }
 }

@@ -289,16 +289,21 @@ struct reaper_s {
   module_t *module;
   int fd;      /* our end of the socket; -1 when no reaper runs */
   pid_t pid;
-  uv_poll_t poll;
+  uv_poll_t *poll; /* watches fd; a new one for each reaper (a closed handle cannot be reused) */
   uv_async_t async;
   int handles_ready;
-  pid_t idle[256];
+  struct {
+    pid_t pid;
+    int sock; /* the idle child's socket: its run is sent there */
+  } idle[64];
   size_t nidle;
+  int fdq[64]; /* descriptors received with MSG_READY, not yet paired with it */
+  size_t nfdq;
   rchild_t *children;
   char buf[4096];
   size_t buflen;
-  reaper_event_t *pending; /* ends read while spawn() waited, delivered from the async handle */
-  size_t npending, cappending;
+  reaper_event_t *pending; /* ends read, not yet delivered (from the poll or the async handle) */
+  size_t pending_head, npending, cappending;
 };
 
 static rchild_t *take_child(reaper_t *r, pid_t pid) {
@@ -314,9 +319,9 @@ static rchild_t *take_child(reaper_t *r, pid_t pid) {
 
 /* The loop is kept alive only while runs are going, as by a child's own handle. */
 static void update_ref(reaper_t *r) {
-  if (!r->handles_ready) return;
-  if (r->children) uv_ref((uv_handle_t *)&r->poll);
-  else uv_unref((uv_handle_t *)&r->poll);
+  if (!r->poll) return;
+  if (r->children) uv_ref((uv_handle_t *)r->poll);
+  else uv_unref((uv_handle_t *)r->poll);
 }
 
 /* Calls a run's onExit: status, or null and the signal, or (reaper lost) null and null. */
@@ -344,73 +349,103 @@ static void deliver(reaper_t *r, pid_t pid, int has_status, int status, int has_
   napi_close_handle_scope(env, scope);
 }
 
-static void forget_idle(reaper_t *r, pid_t pid) {
+/* Removes an idle child (its socket closed); 1 if it was one. */
+static int forget_idle(reaper_t *r, pid_t pid) {
   for (size_t i = 0; i < r->nidle; i++) {
-    if (r->idle[i] == pid) {
-      memmove(r->idle + i, r->idle + i + 1, (r->nidle - i - 1) * sizeof(pid_t));
+    if (r->idle[i].pid == pid) {
+      close(r->idle[i].sock);
+      memmove(r->idle + i, r->idle + i + 1, (r->nidle - i - 1) * sizeof r->idle[0]);
       r->nidle--;
-      return;
+      return 1;
     }
   }
+  return 0;
 }
 
-/* One event: idle PIDs are noted at once; ends are delivered now or queued (defer). */
-static void on_event(reaper_t *r, const reaper_event_t *ev, int defer) {
+/* One event: idle children are noted at once; ends of runs are queued, delivered by deliver_pending(). */
+static void on_event(reaper_t *r, const reaper_event_t *ev) {
   switch (ev->type) {
-    case MSG_READY:
-      if (r->nidle < sizeof r->idle / sizeof r->idle[0]) r->idle[r->nidle++] = ev->pid;
+    case MSG_READY: {
+      if (r->nfdq == 0) return; /* no socket came with it: that child cannot be used */
+      int sock = r->fdq[0];
+      memmove(r->fdq, r->fdq + 1, (r->nfdq - 1) * sizeof(int));
+      r->nfdq--;
+      if (r->nidle < sizeof r->idle / sizeof r->idle[0]) {
+        r->idle[r->nidle].pid = ev->pid;
+        r->idle[r->nidle].sock = sock;
+        r->nidle++;
+      } else {
+        close(sock); /* more than we can hold (never): that child ends */
+      }
       return;
-    case MSG_GONE:
-      forget_idle(r, ev->pid);
-      return;
+    }
     case MSG_EXITED:
     case MSG_SIGNALED:
-      if (defer) {
-        if (r->npending == r->cappending) {
-          size_t cap = r->cappending ? r->cappending * 2 : 64;
-          reaper_event_t *grown = realloc(r->pending, cap * sizeof *grown);
-          if (!grown) return;
-          r->pending = grown;
-          r->cappending = cap;
-        }
-        r->pending[r->npending++] = *ev;
-        uv_async_send(&r->async);
-        return;
+      if (forget_idle(r, ev->pid)) return; /* an idle child ended (killed by someone): no run of ours */
+      if (r->npending == r->cappending) {
+        size_t cap = r->cappending ? r->cappending * 2 : 64;
+        reaper_event_t *grown = realloc(r->pending, cap * sizeof *grown);
+        if (!grown) return;
+        r->pending = grown;
+        r->cappending = cap;
       }
-      if (ev->type == MSG_EXITED) deliver(r, ev->pid, 1, ev->value, 0, 0);
-      else deliver(r, ev->pid, 0, 0, 1, ev->value);
+      r->pending[r->npending++] = *ev;
       return;
   }
 }
 
+/*
+ * Calls the onExit of every queued end. A callback may start runs, which may read (and queue)
+ * more events: the queue is taken from the front one at a time, never iterated over.
+ */
 static void deliver_pending(reaper_t *r) {
-  /* Callbacks may start runs (and queue more); take the list first. */
-  while (r->npending > 0) {
-    reaper_event_t ev = r->pending[0];
-    memmove(r->pending, r->pending + 1, (r->npending - 1) * sizeof ev);
-    r->npending--;
-    on_event(r, &ev, 0);
+  while (r->pending_head < r->npending) {
+    reaper_event_t ev = r->pending[r->pending_head++];
+    if (ev.type == MSG_EXITED) deliver(r, ev.pid, 1, ev.value, 0, 0);
+    else deliver(r, ev.pid, 0, 0, 1, ev.value);
   }
+  r->pending_head = 0;
+  r->npending = 0;
 }
 
 /* The reaper is gone: its runs may still be going, unwatched by it; JS watches them (null, null). */
 static void reaper_lost(reaper_t *r) {
   if (r->fd < 0) return;
-  uv_poll_stop(&r->poll);
+  uv_close((uv_handle_t *)r->poll, (uv_close_cb)free);
+  r->poll = NULL;
   close(r->fd);
   r->fd = -1;
+  for (size_t i = 0; i < r->nidle; i++) close(r->idle[i].sock);
   r->nidle = 0;
+  for (size_t i = 0; i < r->nfdq; i++) close(r->fdq[i]);
+  r->nfdq = 0;
   int st;
   for (int i = 0; i < 100 && waitpid(r->pid, &st, WNOHANG) == 0; i++) usleep(10000);
-  deliver_pending(r);
-  while (r->children) deliver(r, r->children->pid, 0, 0, 0, 0);
+  uv_async_send(&r->async);
 }
 
-/* Reads what is there; returns -1 when the reaper is gone. */
-static int read_events(reaper_t *r, int defer) {
+/* Reads what is there into the queue (no JavaScript runs); -1 when the reaper is gone. */
+static int read_events(reaper_t *r) {
   for (;;) {
-    ssize_t n = recv(r->fd, r->buf + r->buflen, sizeof r->buf - r->buflen, MSG_DONTWAIT);
+    char control[CMSG_SPACE(sizeof(int) * 16)];
+    struct iovec iov = {r->buf + r->buflen, sizeof r->buf - r->buflen};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(r->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0 && errno == EINTR) continue;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); n > 0 && c; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; i++) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+        if (r->nfdq < sizeof r->fdq / sizeof r->fdq[0]) r->fdq[r->nfdq++] = fd;
+        else close(fd);
+      }
+    }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
     if (n <= 0) return -1;
     r->buflen += (size_t)n;
@@ -419,21 +454,28 @@ static int read_events(reaper_t *r, int defer) {
       reaper_event_t ev;
       memcpy(&ev, r->buf + off, sizeof ev);
       off += sizeof ev;
-      on_event(r, &ev, defer);
-      if (r->fd < 0) return -1;
+      on_event(r, &ev);
     }
     memmove(r->buf, r->buf + off, r->buflen - off);
     r->buflen -= off;
   }
 }
 
+/* After the reaper is lost: every run still registered ends with (null, null). */
+static void deliver_lost(reaper_t *r) {
+  if (r->fd >= 0) return;
+  while (r->children) deliver(r, r->children->pid, 0, 0, 0, 0);
+}
+
 static void on_reaper_readable(uv_poll_t *poll, int status, int events) {
   (void)status;
   (void)events;
   reaper_t *r = (reaper_t *)poll->data;
+  if (read_events(r) < 0) reaper_lost(r);
   napi_handle_scope scope;
   napi_open_handle_scope(r->env, &scope);
-  if (read_events(r, 0) < 0) reaper_lost(r);
+  deliver_pending(r);
+  deliver_lost(r);
   napi_close_handle_scope(r->env, scope);
 }
 
@@ -442,18 +484,18 @@ static void on_async(uv_async_t *async) {
   napi_handle_scope scope;
   napi_open_handle_scope(r->env, &scope);
   deliver_pending(r);
+  deliver_lost(r);
   napi_close_handle_scope(r->env, scope);
 }
 
 static void reaper_cleanup(void *arg) {
   reaper_t *r = arg;
-  if (r->fd >= 0) close(r->fd); /* the reaper sees EOF and records the runs still going by itself */
+  if (r->fd >= 0) close(r->fd); /* the reaper sees EOF; the runs' wrappers record their statuses */
   r->fd = -1;
-  if (r->handles_ready) {
-    uv_close((uv_handle_t *)&r->poll, NULL);
-    uv_close((uv_handle_t *)&r->async, NULL);
-    r->handles_ready = 0;
-  }
+  if (r->poll) uv_close((uv_handle_t *)r->poll, (uv_close_cb)free);
+  r->poll = NULL;
+  if (r->handles_ready) uv_close((uv_handle_t *)&r->async, NULL);
+  r->handles_ready = 0;
 }
 
 /* Starts dsari-reaper at `path`; 0, or an errno with the failed call in *what. */
@@ -493,6 +535,7 @@ static int reaper_start(napi_env env, reaper_t *r, const char *path, const char 
   r->fd = sv[0];
   r->pid = pid;
   r->nidle = 0;
+  r->nfdq = 0;
   r->buflen = 0;
   if (!r->handles_ready) {
     uv_loop_t *loop;
@@ -505,9 +548,17 @@ static int reaper_start(napi_env env, reaper_t *r, const char *path, const char 
   }
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
-  uv_poll_init(loop, &r->poll, r->fd);
-  r->poll.data = r;
-  uv_poll_start(&r->poll, UV_READABLE, on_reaper_readable);
+  r->poll = calloc(1, sizeof(uv_poll_t));
+  if (!r->poll || uv_poll_init(loop, r->poll, r->fd) != 0) {
+    free(r->poll);
+    r->poll = NULL;
+    close(r->fd);
+    r->fd = -1;
+    *what = "uv_poll_init";
+    return ENOMEM;
+  }
+  r->poll->data = r;
+  uv_poll_start(r->poll, UV_READABLE, on_reaper_readable);
   update_ref(r);
   return 0;
 }
@@ -518,9 +569,10 @@ static int wait_for_idle(reaper_t *r) {
     struct pollfd pfd = {r->fd, POLLIN, 0};
     int n = poll(&pfd, 1, 100);
     if (n < 0 && errno != EINTR) return errno;
-    if (n > 0 && read_events(r, 1) < 0) return EPIPE;
+    if (n > 0 && read_events(r) < 0) return EPIPE;
     if (n == 0 && (waited += 100) >= 10000) return ETIMEDOUT;
   }
+  if (r->npending > r->pending_head) uv_async_send(&r->async);
   return 0;
 }
 
@@ -599,13 +651,6 @@ static napi_value reaper_spawn(napi_env env, napi_callback_info info) {
       goto out;
     }
   }
-  int err = wait_for_idle(r);
-  if (err) {
-    reaper_lost(r);
-    throw_errno(env, err, "dsari-reaper");
-    goto out;
-  }
-
   /* The distinct descriptors to send, and the dups as (index, target). */
   int fds[64];
   uint32_t nfds = 0;
@@ -630,11 +675,10 @@ static napi_value reaper_spawn(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ENOMEM", "out of memory");
     goto out;
   }
-  pid_t pid = r->idle[0];
   char *p = msg;
   put_u32(&p, (uint32_t)(size - 4));
   put_u32(&p, MSG_START);
-  put_u32(&p, (uint32_t)pid);
+  put_u32(&p, 0); /* the child's PID, filled in below */
   put_u32(&p, nfds);
   put_str(&p, status_path);
   put_str(&p, file);
@@ -647,33 +691,50 @@ static napi_value reaper_spawn(napi_env env, napi_callback_info info) {
   for (uint32_t i = 0; i < ndups; i++) put_u32(&p, (uint32_t)dups[i]);
 
   char control[CMSG_SPACE(sizeof(int) * 64)];
-  memset(control, 0, sizeof control);
-  struct iovec iov = {msg, size};
-  struct msghdr m = {0};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  if (nfds > 0) {
-    m.msg_control = control;
-    m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-    memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-  }
-  size_t sent = 0;
-  while (sent < size) {
-    ssize_t n = sent == 0 ? sendmsg(r->fd, &m, MSG_NOSIGNAL) : send(r->fd, msg + sent, size - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
+  pid_t pid = 0;
+  /* An idle child that has gone (its socket closed) is passed over for the next. */
+  for (int attempt = 0; pid == 0; attempt++) {
+    int err = wait_for_idle(r);
+    if (err || attempt > 100) {
       reaper_lost(r);
-      throw_errno(env, e, sent == 0 ? "sendmsg" : "send");
+      throw_errno(env, err ? err : EPIPE, "dsari-reaper");
       goto out;
     }
-    sent += (size_t)n;
+    pid_t candidate = r->idle[0].pid;
+    int sock = r->idle[0].sock;
+    memmove(r->idle, r->idle + 1, (r->nidle - 1) * sizeof r->idle[0]);
+    r->nidle--;
+    memcpy(msg + 8, &candidate, sizeof candidate);
+    memset(control, 0, sizeof control);
+    struct iovec iov = {msg, size};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    if (nfds > 0) {
+      m.msg_control = control;
+      m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+      struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+      memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+    }
+    size_t sent = 0;
+    while (sent < size) {
+      ssize_t n = sent == 0 ? sendmsg(sock, &m, MSG_NOSIGNAL) : send(sock, msg + sent, size - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      sent += (size_t)n;
+    }
+    close(sock);
+    if (sent < size) continue; /* that child has gone (EPIPE): the next one */
+    pid = candidate;
   }
-  forget_idle(r, pid);
+  /* The reaper forks a child to take this one's place. */
+  reaper_event_t taken = {MSG_TAKEN, pid, 0};
+  ssize_t n;
+  do n = send(r->fd, &taken, sizeof taken, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
 
   rchild_t *child = calloc(1, sizeof(rchild_t));
   if (!child) {
