@@ -6,7 +6,7 @@
         "native/spawn.c"
       ],
       "cflags": [
-        "-O2", "-g",
+        "-O2",
         "-Wall",
         "-Wextra"
       ]
@@ -17,7 +17,7 @@
         "native/notify.c"
       ],
       "cflags": [
-        "-O2", "-g",
+        "-O2",
         "-Wall",
         "-Wextra"
       ]
@@ -29,7 +29,7 @@
         "native/reaper.c"
       ],
       "cflags": [
-        "-O2", "-g",
+        "-O2",
         "-Wall",
         "-Wextra"
       ]

@@ -48,11 +48,13 @@ extern char **environ;
 #define DAEMON_FD 3
 #define IDLE_TARGET 2
 
-enum { KID_IDLE, KID_RUNNING };
+/* STARTING: forked, not yet in its own session (its socket is still ours); IDLE: announced to the daemon. */
+enum { KID_STARTING, KID_IDLE, KID_RUNNING };
 
 typedef struct {
   pid_t pid;
   int state;
+  int sock; /* our end of its socket while STARTING, else -1 */
 } kid_t;
 
 static kid_t *kids;
@@ -266,10 +268,11 @@ static kid_t *find_kid(pid_t pid) {
   return NULL;
 }
 
+/* Children waiting for a run, or about to. */
 static size_t count_idle(void) {
   size_t n = 0;
   for (size_t i = 0; i < nkids; i++)
-    if (kids[i].state == KID_IDLE) n++;
+    if (kids[i].state != KID_RUNNING) n++;
   return n;
 }
 
@@ -310,11 +313,17 @@ static void fork_idle(int sfd) {
     capkids = cap;
   }
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return;
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    if (count_idle() == 0) tell_daemon(MSG_NOFORK, 0, errno);
+    return;
+  }
   pid_t pid = fork();
   if (pid < 0) {
+    int err = errno;
     close(sv[0]);
     close(sv[1]);
+    /* A daemon waiting for a child would wait in vain: tell it why (it records the run as not started). */
+    if (count_idle() == 0) tell_daemon(MSG_NOFORK, 0, err);
     return;
   }
   if (pid == 0) {
@@ -322,6 +331,8 @@ static void fork_idle(int sfd) {
     close(DAEMON_FD);
     close(sfd);
     close(sv[0]);
+    for (size_t i = 0; i < nkids; i++)
+      if (kids[i].sock >= 0) close(kids[i].sock);
     for (size_t i = 0; i < fdq_len; i++) close(fdq[i]);
     fdq_len = 0;
     /* Its own session and process group before its PID is announced, so that the daemon can
@@ -337,13 +348,32 @@ static void fork_idle(int sfd) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Ready: the reaper announces us only now, so the daemon never signals a group not yet made. */
+    ssize_t sent;
+    do sent = send(sv[1], "r", 1, MSG_NOSIGNAL);
+    while (sent < 0 && errno == EINTR);
+    if (sent != 1) _exit(0);
     become_run(sv[1]);
     _exit(126);
   }
   close(sv[1]);
-  kids[nkids++] = (kid_t){pid, KID_IDLE};
-  tell_daemon_fd(MSG_READY, pid, sv[0]);
-  close(sv[0]);
+  kids[nkids++] = (kid_t){pid, KID_STARTING, sv[0]};
+}
+
+/* A starting child said it is ready (or ended): hand its socket to the daemon. */
+static void kid_ready(kid_t *k) {
+  char byte;
+  ssize_t n;
+  do n = read(k->sock, &byte, 1);
+  while (n < 0 && errno == EINTR);
+  if (n == 1) {
+    k->state = KID_IDLE;
+    tell_daemon_fd(MSG_READY, k->pid, k->sock);
+  }
+  /* n == 0: it ended before it was ready; reap() will see it. */
+  close(k->sock);
+  k->sock = -1;
+  if (n != 1) k->state = KID_RUNNING; /* not idle: not counted, reported as it ends */
 }
 
 static void reap(void) {
@@ -360,7 +390,10 @@ static void reap(void) {
     /* An idle child that ended (its socket closed, or killed) is reported alike: the daemon knows which it gave a run. */
     tell_daemon(signaled ? MSG_SIGNALED : MSG_EXITED, pid, si.si_status);
     kid_t *k = find_kid(pid);
-    if (k) *k = kids[--nkids];
+    if (k) {
+      if (k->sock >= 0) close(k->sock);
+      *k = kids[--nkids];
+    }
   }
 }
 
@@ -416,13 +449,35 @@ int main(void) {
         fork_idle(sfd);
         if (nkids == before) break; /* cannot fork now: try again at the next event or in a second */
       }
-    } else if (nkids == 0) {
-      /* No daemon, and every child has ended (idle ones end when the daemon's end of their socket closes). */
-      return 0;
+    } else {
+      /* No daemon: children not yet announced end too (EOF on their socket), as the idle ones do. */
+      for (size_t i = 0; i < nkids; i++) {
+        if (kids[i].sock >= 0) {
+          close(kids[i].sock);
+          kids[i].sock = -1;
+        }
+      }
+      /* Every child has ended: nothing is left to reap. */
+      if (nkids == 0) return 0;
     }
-    struct pollfd pfd[2] = {{sfd, POLLIN, 0}, {DAEMON_FD, POLLIN, 0}};
-    int n = poll(pfd, daemon_open ? 2 : 1, daemon_open && count_idle() < IDLE_TARGET ? 1000 : -1);
+    /* The signalfd, the daemon's socket, and the sockets of children not yet ready. */
+    struct pollfd pfd[2 + 64];
+    pid_t starting[64];
+    nfds_t npfd = 0;
+    pfd[npfd++] = (struct pollfd){sfd, POLLIN, 0};
+    pfd[npfd++] = (struct pollfd){daemon_open ? DAEMON_FD : -1, POLLIN, 0};
+    for (size_t i = 0; i < nkids && npfd < 2 + 64; i++) {
+      if (kids[i].state != KID_STARTING) continue;
+      starting[npfd - 2] = kids[i].pid;
+      pfd[npfd++] = (struct pollfd){kids[i].sock, POLLIN, 0};
+    }
+    int n = poll(pfd, npfd, daemon_open && count_idle() < IDLE_TARGET ? 1000 : -1);
     if (n < 0 && errno != EINTR) return 2;
+    if (n <= 0) continue;
+    for (nfds_t i = 2; i < npfd; i++) {
+      kid_t *k = pfd[i].revents ? find_kid(starting[i - 2]) : NULL;
+      if (k && k->state == KID_STARTING) kid_ready(k);
+    }
     if (daemon_open && pfd[1].revents) read_daemon();
     if (pfd[0].revents) {
       struct signalfd_siginfo info;

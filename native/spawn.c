@@ -302,6 +302,7 @@ struct reaper_s {
   rchild_t *children;
   char buf[4096];
   size_t buflen;
+  int nofork; /* errno of the reaper's last failed fork while it had no idle child, until read */
   reaper_event_t *pending; /* ends read, not yet delivered (from the poll or the async handle) */
   size_t pending_head, npending, cappending;
 };
@@ -379,6 +380,9 @@ static void on_event(reaper_t *r, const reaper_event_t *ev) {
       }
       return;
     }
+    case MSG_NOFORK:
+      r->nofork = ev->value > 0 ? ev->value : EAGAIN;
+      return;
     case MSG_EXITED:
     case MSG_SIGNALED:
       if (forget_idle(r, ev->pid)) return; /* an idle child ended (killed by someone): no run of ours */
@@ -408,10 +412,12 @@ static void deliver_pending(reaper_t *r) {
   r->npending = 0;
 }
 
+static void free_handle(uv_handle_t *handle) { free(handle); }
+
 /* The reaper is gone: its runs may still be going, unwatched by it; JS watches them (null, null). */
 static void reaper_lost(reaper_t *r) {
   if (r->fd < 0) return;
-  uv_close((uv_handle_t *)r->poll, (uv_close_cb)free);
+  uv_close((uv_handle_t *)r->poll, free_handle);
   r->poll = NULL;
   close(r->fd);
   r->fd = -1;
@@ -421,6 +427,8 @@ static void reaper_lost(reaper_t *r) {
   r->nfdq = 0;
   int st;
   for (int i = 0; i < 100 && waitpid(r->pid, &st, WNOHANG) == 0; i++) usleep(10000);
+  /* Its runs are told (null, null) from the async handle, which keeps the loop alive until then. */
+  uv_ref((uv_handle_t *)&r->async);
   uv_async_send(&r->async);
 }
 
@@ -481,6 +489,7 @@ static void on_reaper_readable(uv_poll_t *poll, int status, int events) {
 
 static void on_async(uv_async_t *async) {
   reaper_t *r = (reaper_t *)async->data;
+  uv_unref((uv_handle_t *)async);
   napi_handle_scope scope;
   napi_open_handle_scope(r->env, &scope);
   deliver_pending(r);
@@ -492,7 +501,7 @@ static void reaper_cleanup(void *arg) {
   reaper_t *r = arg;
   if (r->fd >= 0) close(r->fd); /* the reaper sees EOF; the runs' wrappers record their statuses */
   r->fd = -1;
-  if (r->poll) uv_close((uv_handle_t *)r->poll, (uv_close_cb)free);
+  if (r->poll) uv_close((uv_handle_t *)r->poll, free_handle);
   r->poll = NULL;
   if (r->handles_ready) uv_close((uv_handle_t *)&r->async, NULL);
   r->handles_ready = 0;
@@ -563,9 +572,19 @@ static int reaper_start(napi_env env, reaper_t *r, const char *path, const char 
   return 0;
 }
 
-/* Waits (up to 10 s) until the reaper has an idle child; 0, or an errno. */
-static int wait_for_idle(reaper_t *r) {
+/*
+ * Waits (up to 10 s) until the reaper has an idle child; 0, or an errno: the reaper's own fork
+ * error in *nofork (the run cannot start now), else the reaper is not answering.
+ */
+static int wait_for_idle(reaper_t *r, int *nofork) {
+  *nofork = 0;
+  r->nofork = 0;
   for (int waited = 0; r->nidle == 0;) {
+    if (r->nofork) {
+      *nofork = r->nofork;
+      r->nofork = 0;
+      return *nofork;
+    }
     struct pollfd pfd = {r->fd, POLLIN, 0};
     int n = poll(&pfd, 1, 100);
     if (n < 0 && errno != EINTR) return errno;
@@ -694,7 +713,13 @@ static napi_value reaper_spawn(napi_env env, napi_callback_info info) {
   pid_t pid = 0;
   /* An idle child that has gone (its socket closed) is passed over for the next. */
   for (int attempt = 0; pid == 0; attempt++) {
-    int err = wait_for_idle(r);
+    int nofork;
+    int err = wait_for_idle(r, &nofork);
+    if (nofork) {
+      /* The reaper is fine but cannot fork now (process limit, memory): this run cannot start. */
+      throw_errno(env, nofork, "fork");
+      goto out;
+    }
     if (err || attempt > 100) {
       reaper_lost(r);
       throw_errno(env, err ? err : EPIPE, "dsari-reaper");

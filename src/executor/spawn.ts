@@ -242,9 +242,17 @@ export function startRun(spec: StartRunSpec): RunHandle {
     try {
       started = startReaped(reaper, runDir, spec.argv, spec.env, cwd, inFd, outFd, clock, spec.onEvent);
     } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.syscall === 'fork' || e instanceof TypeError) {
+        // The reaper is fine, this run cannot start (no process can be made now): recorded as such.
+        const handle = notStarted(spec, runDir, startTime, { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot start the command: ${e.message}` }, outFd);
+        closeSync(inFd);
+        closeOut();
+        return handle;
+      }
       // The reaper would not start or answer: this run and later ones go under the wrapper.
-      reaperFailed((err as Error).message);
-      spec.onEvent?.({ type: 'reaper-failed', reason: (err as Error).message });
+      reaperFailed(e.message);
+      spec.onEvent?.({ type: 'reaper-failed', reason: e.message });
     }
   }
   try {
