@@ -250,12 +250,14 @@ export class TriggerWatcher {
     for (const k of KINDS) {
       const p = join(dir, `trigger.${k}`);
       try {
-        // lstat: a symlink named trigger.* is judged as itself (rejected), never followed.
-        st = lstatSync(p);
+        // lstat: a symlink named trigger.* is judged as itself (rejected), never followed. No
+        // such file is the common answer (looked at again after each run): undefined, not thrown.
+        st = lstatSync(p, { throwIfNoEntry: false }) ?? null;
       } catch (err) {
-        void err; // No such trigger file.
-        continue;
+        void err; // ENOTDIR, EACCES: no trigger file to be had here.
+        st = null;
       }
+      if (st === null) continue;
       file = p;
       kind = k;
       break;

@@ -155,8 +155,8 @@ describe.runIf(available)('runs started through dsari-reaper', () => {
     await new Promise((resolve) => child.on('exit', resolve));
     const { pid, reaper } = JSON.parse(out) as { pid: number; reaper: number };
     track(pid);
-    await waitFor('the status file', () => readExitStatus(runDir) === 5, 15_000);
-    await waitFor('the reaper to exit', () => !processAlive(reaper), 15_000);
+    await waitFor('the status file', () => readExitStatus(runDir) === 5, { timeoutMs: 15_000 });
+    await waitFor('the reaper to exit', () => !processAlive(reaper), { timeoutMs: 15_000 });
     expect(readFileSync(join(runDir, 'output.txt'), 'utf8')).toBe('started\n');
   });
 });
