@@ -41,6 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fd-passing.h"
 #include "reaper-protocol.h"
 
 extern char **environ;
@@ -61,44 +62,16 @@ static kid_t *kids;
 static size_t nkids, capkids;
 static int daemon_open = 1;
 
-/* ---- descriptors passed with SCM_RIGHTS, in arrival order ---- */
-static int fdq[4096];
-static size_t fdq_len;
+/* Descriptors that came with a child's run, in arrival order. */
+typedef struct {
+  int fds[FD_PASSING_MAX];
+  size_t n;
+} fd_list_t;
 
-static void fdq_push(int fd) {
-  if (fdq_len < sizeof fdq / sizeof fdq[0]) fdq[fdq_len++] = fd;
+static void keep_fd(int fd, void *ctx) {
+  fd_list_t *list = ctx;
+  if (list->n < FD_PASSING_MAX) list->fds[list->n++] = fd;
   else close(fd);
-}
-
-static int fdq_take(int *out, size_t n) {
-  if (fdq_len < n) return -1;
-  memcpy(out, fdq, n * sizeof(int));
-  memmove(fdq, fdq + n, (fdq_len - n) * sizeof(int));
-  fdq_len -= n;
-  return 0;
-}
-
-/* recvmsg into buf, queueing any descriptors; returns bytes read, 0 at EOF, -1 on error. */
-static ssize_t recv_with_fds(int sock, char *buf, size_t len, int flags) {
-  char control[CMSG_SPACE(sizeof(int) * 64)];
-  struct iovec iov = {buf, len};
-  struct msghdr msg = {0};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return -1;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      int *fds = (int *)CMSG_DATA(c);
-      for (size_t i = 0; i < count; i++) fdq_push(fds[i]);
-    }
-  }
-  return n;
 }
 
 static int write_all(int fd, const void *data, size_t len) {
@@ -171,10 +144,11 @@ static const int WRAPPER_SIGNALS[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
  * file, and exits with that status.
  */
 static void become_run(int sock) {
+  fd_list_t received = {{0}, 0};
   char head[16];
   size_t got = 0;
   while (got < sizeof head) {
-    ssize_t n = recv_with_fds(sock, head + got, sizeof head - got, 0);
+    ssize_t n = recv_with_fds(sock, head + got, sizeof head - got, 0, keep_fd, &received);
     if (n <= 0) _exit(0); /* the reaper is gone or has no run for us: end quietly */
     got += (size_t)n;
   }
@@ -187,13 +161,13 @@ static void become_run(int sock) {
   if (!body) _exit(126);
   got = 0;
   while (got < body_len) {
-    ssize_t n = recv_with_fds(sock, body + got, body_len - got, 0);
+    ssize_t n = recv_with_fds(sock, body + got, body_len - got, 0, keep_fd, &received);
     if (n <= 0) _exit(126);
     got += (size_t)n;
   }
   close(sock);
-  int fds[64];
-  if (nfds > 64 || fdq_take(fds, nfds) < 0) _exit(126);
+  if (nfds != received.n) _exit(126);
+  int *fds = received.fds;
   prctl(PR_SET_NAME, "dsari-run", 0, 0, 0);
 
   const char *p = body, *end = body + body_len;
@@ -280,24 +254,7 @@ static size_t count_idle(void) {
 static void tell_daemon_fd(uint32_t type, pid_t pid, int fd) {
   if (!daemon_open) return;
   reaper_event_t ev = {type, pid, 0};
-  char control[CMSG_SPACE(sizeof(int))];
-  memset(control, 0, sizeof control);
-  struct iovec iov = {&ev, sizeof ev};
-  struct msghdr m = {0};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = control;
-  m.msg_controllen = sizeof control;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  ssize_t n;
-  do n = sendmsg(DAEMON_FD, &m, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) daemon_open = 0;
-  else if ((size_t)n < sizeof ev && write_all(DAEMON_FD, (char *)&ev + n, sizeof ev - (size_t)n) < 0) daemon_open = 0;
+  if (send_with_fds(DAEMON_FD, &ev, sizeof ev, &fd, 1) < 0) daemon_open = 0;
 }
 
 /*
@@ -333,8 +290,6 @@ static void fork_idle(int sfd) {
     close(sv[0]);
     for (size_t i = 0; i < nkids; i++)
       if (kids[i].sock >= 0) close(kids[i].sock);
-    for (size_t i = 0; i < fdq_len; i++) close(fdq[i]);
-    fdq_len = 0;
     /* Its own session and process group before its PID is announced, so that the daemon can
      * signal the group from the moment it knows the PID; every signal at its default and none
      * blocked (as posix_spawn's SETSID/SETSIGDEF/SETSIGMASK did for the /bin/sh wrapper), so

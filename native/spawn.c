@@ -27,6 +27,7 @@
 #include <uv.h>
 
 #include "napi-errors.h"
+#include "fd-passing.h"
 #include "reaper-protocol.h"
 
 typedef struct reaper_s reaper_t;
@@ -432,28 +433,17 @@ static void reaper_lost(reaper_t *r) {
   uv_async_send(&r->async);
 }
 
+/* A descriptor that came with MSG_READY: the child's socket, paired with the event when parsed. */
+static void keep_ready_fd(int fd, void *ctx) {
+  reaper_t *r = ctx;
+  if (r->nfdq < sizeof r->fdq / sizeof r->fdq[0]) r->fdq[r->nfdq++] = fd;
+  else close(fd);
+}
+
 /* Reads what is there into the queue (no JavaScript runs); -1 when the reaper is gone. */
 static int read_events(reaper_t *r) {
   for (;;) {
-    char control[CMSG_SPACE(sizeof(int) * 16)];
-    struct iovec iov = {r->buf + r->buflen, sizeof r->buf - r->buflen};
-    struct msghdr m = {0};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = control;
-    m.msg_controllen = sizeof control;
-    ssize_t n = recvmsg(r->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    if (n < 0 && errno == EINTR) continue;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); n > 0 && c; c = CMSG_NXTHDR(&m, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < count; i++) {
-        int fd;
-        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-        if (r->nfdq < sizeof r->fdq / sizeof r->fdq[0]) r->fdq[r->nfdq++] = fd;
-        else close(fd);
-      }
-    }
+    ssize_t n = recv_with_fds(r->fd, r->buf + r->buflen, sizeof r->buf - r->buflen, MSG_DONTWAIT, keep_ready_fd, r);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
     if (n <= 0) return -1;
     r->buflen += (size_t)n;
@@ -671,13 +661,13 @@ static napi_value reaper_spawn(napi_env env, napi_callback_info info) {
     }
   }
   /* The distinct descriptors to send, and the dups as (index, target). */
-  int fds[64];
+  int fds[FD_PASSING_MAX];
   uint32_t nfds = 0;
   for (uint32_t i = 0; i < ndups; i += 2) {
     uint32_t k = 0;
     while (k < nfds && fds[k] != dups[i]) k++;
     if (k == nfds) {
-      if (nfds == 64) {
+      if (nfds == FD_PASSING_MAX) {
         throw_type(env, "dups: at most 64 distinct descriptors");
         goto out;
       }
@@ -709,7 +699,6 @@ static napi_value reaper_spawn(napi_env env, napi_callback_info info) {
   put_u32(&p, ndups / 2);
   for (uint32_t i = 0; i < ndups; i++) put_u32(&p, (uint32_t)dups[i]);
 
-  char control[CMSG_SPACE(sizeof(int) * 64)];
   pid_t pid = 0;
   /* An idle child that has gone (its socket closed) is passed over for the next. */
   for (int attempt = 0; pid == 0; attempt++) {
@@ -730,30 +719,9 @@ static napi_value reaper_spawn(napi_env env, napi_callback_info info) {
     memmove(r->idle, r->idle + 1, (r->nidle - 1) * sizeof r->idle[0]);
     r->nidle--;
     memcpy(msg + 8, &candidate, sizeof candidate);
-    memset(control, 0, sizeof control);
-    struct iovec iov = {msg, size};
-    struct msghdr m = {0};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    if (nfds > 0) {
-      m.msg_control = control;
-      m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-      struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-      memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-    }
-    size_t sent = 0;
-    while (sent < size) {
-      ssize_t n = sent == 0 ? sendmsg(sock, &m, MSG_NOSIGNAL) : send(sock, msg + sent, size - sent, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      sent += (size_t)n;
-    }
+    int sent = send_with_fds(sock, msg, size, fds, nfds);
     close(sock);
-    if (sent < size) continue; /* that child has gone (EPIPE): the next one */
-    pid = candidate;
+    if (sent == 0) pid = candidate; /* else that child has gone (EPIPE): the next one */
   }
   /* The reaper forks a child to take this one's place. */
   reaper_event_t taken = {MSG_TAKEN, pid, 0};
