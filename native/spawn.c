@@ -109,6 +109,52 @@ static char **c_vector(napi_env env, napi_value array, const char *what) {
   return v;
 }
 
+/* A JS array of descriptor pairs as C ints (count in *n); NULL with a pending TypeError. */
+static int *c_dups(napi_env env, napi_value array, uint32_t *n) {
+  bool is_array = false;
+  napi_is_array(env, array, &is_array);
+  if (!is_array) {
+    throw_type(env, "dups must be an array of descriptor numbers");
+    return NULL;
+  }
+  napi_get_array_length(env, array, n);
+  int *dups = calloc(*n + 1, sizeof(int));
+  if (!dups) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < *n; i++) {
+    napi_value item;
+    napi_get_element(env, array, i, &item);
+    if (napi_get_value_int32(env, item, &dups[i]) != napi_ok || dups[i] < 0) {
+      free(dups);
+      throw_type(env, "dups must be an array of descriptor numbers");
+      return NULL;
+    }
+  }
+  if (*n % 2) {
+    free(dups);
+    throw_type(env, "dups must hold pairs");
+    return NULL;
+  }
+  return dups;
+}
+
+/*
+ * A new session and every signal at its default, none blocked, in the child (as libuv's own
+ * spawn leaves them; the daemon ignores SIGPIPE, for one). sigfillset() leaves out glibc's two
+ * internal signals (32, 33), which posix_spawn would then leave ignored: every bit set by hand.
+ */
+static void spawnattr_clean(posix_spawnattr_t *attr) {
+  posix_spawnattr_init(attr);
+  sigset_t all, none;
+  memset(&all, 0xff, sizeof all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(attr, &all);
+  posix_spawnattr_setsigmask(attr, &none);
+  posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+}
+
 static void on_closed(uv_handle_t *handle) {
   child_t *child = (child_t *)handle;
   close(child->pidfd);
@@ -191,45 +237,15 @@ static napi_value spawn_(napi_env env, napi_callback_info info) {
   if (!(argv = c_vector(env, args[1], "argv"))) goto out;
   if (!(envp = c_vector(env, args[2], "env"))) goto out;
   if (!(cwd = c_string(env, args[3], "cwd"))) goto out;
-  {
-    bool is_array = false;
-    napi_is_array(env, args[4], &is_array);
-    if (!is_array) {
-      throw_type(env, "dups must be an array of descriptor numbers");
-      goto out;
-    }
-    napi_get_array_length(env, args[4], &ndups);
-    dups = calloc(ndups + 1, sizeof(int));
-    for (uint32_t i = 0; i < ndups; i++) {
-      napi_value item;
-      napi_get_element(env, args[4], i, &item);
-      if (napi_get_value_int32(env, item, &dups[i]) != napi_ok || dups[i] < 0) {
-        throw_type(env, "dups must be an array of descriptor numbers");
-        goto out;
-      }
-    }
-    if (ndups % 2) {
-      throw_type(env, "dups must hold pairs");
-      goto out;
-    }
-  }
+  if (!(dups = c_dups(env, args[4], &ndups))) goto out;
 
   posix_spawn_file_actions_init(&actions);
   actions_ready = 1;
   for (uint32_t i = 0; i < ndups; i += 2) posix_spawn_file_actions_adddup2(&actions, dups[i], dups[i + 1]);
   posix_spawn_file_actions_addchdir_np(&actions, cwd);
 
-  posix_spawnattr_init(&attr);
+  spawnattr_clean(&attr);
   attr_ready = 1;
-  /* Every signal at its default in the child, as libuv's own spawn leaves them (the daemon
-   * ignores SIGPIPE, for one). sigfillset() leaves out glibc's two internal signals (32, 33),
-   * which posix_spawn would then leave ignored in the command: set every bit by hand. */
-  sigset_t all, none;
-  memset(&all, 0xff, sizeof all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
   child_t *child = calloc(1, sizeof(child_t));
   if (!child) {
@@ -465,11 +481,8 @@ static void deliver_lost(reaper_t *r) {
   while (r->children) deliver(r, r->children->pid, 0, 0, 0, 0);
 }
 
-static void on_reaper_readable(uv_poll_t *poll, int status, int events) {
-  (void)status;
-  (void)events;
-  reaper_t *r = (reaper_t *)poll->data;
-  if (read_events(r) < 0) reaper_lost(r);
+/* Every end that is known: queued ones, then (reaper gone) every run still registered. */
+static void deliver_all(reaper_t *r) {
   napi_handle_scope scope;
   napi_open_handle_scope(r->env, &scope);
   deliver_pending(r);
@@ -477,14 +490,19 @@ static void on_reaper_readable(uv_poll_t *poll, int status, int events) {
   napi_close_handle_scope(r->env, scope);
 }
 
+static void on_reaper_readable(uv_poll_t *poll, int status, int events) {
+  (void)status;
+  (void)events;
+  reaper_t *r = (reaper_t *)poll->data;
+  if (read_events(r) < 0) reaper_lost(r);
+  deliver_all(r);
+}
+
+/* Ends read while reaperSpawn waited for a child, and the runs of a reaper that was lost. */
 static void on_async(uv_async_t *async) {
   reaper_t *r = (reaper_t *)async->data;
   uv_unref((uv_handle_t *)async);
-  napi_handle_scope scope;
-  napi_open_handle_scope(r->env, &scope);
-  deliver_pending(r);
-  deliver_lost(r);
-  napi_close_handle_scope(r->env, scope);
+  deliver_all(r);
 }
 
 static void reaper_cleanup(void *arg) {
@@ -512,13 +530,7 @@ static int reaper_start(napi_env env, reaper_t *r, const char *path, const char 
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, sv[1], 3);
   posix_spawn_file_actions_addchdir_np(&actions, "/");
-  posix_spawnattr_init(&attr);
-  sigset_t all, none;
-  memset(&all, 0xff, sizeof all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  spawnattr_clean(&attr);
   char *argv[] = {"dsari-reaper", NULL};
   char *envp[] = {NULL};
   pid_t pid;
@@ -624,7 +636,7 @@ static napi_value reaper_spawn(napi_env env, napi_callback_info info) {
   reaper_t *r = module->reaper;
 
   char *path = NULL, *file = NULL, *cwd = NULL, *status_path = NULL, **argv = NULL, **envp = NULL, *msg = NULL;
-  int32_t *dups = NULL;
+  int *dups = NULL;
   uint32_t ndups = 0;
   napi_value ret = NULL;
   if (!(path = c_string(env, args[0], "reaperPath"))) goto out;
@@ -633,24 +645,7 @@ static napi_value reaper_spawn(napi_env env, napi_callback_info info) {
   if (!(envp = c_vector(env, args[3], "env"))) goto out;
   if (!(cwd = c_string(env, args[4], "cwd"))) goto out;
   if (!(status_path = c_string(env, args[6], "statusPath"))) goto out;
-  {
-    bool is_array = false;
-    napi_is_array(env, args[5], &is_array);
-    if (is_array) napi_get_array_length(env, args[5], &ndups);
-    if (!is_array || ndups % 2 || ndups > 2 * 4096) {
-      throw_type(env, "dups must be an array of descriptor pairs");
-      goto out;
-    }
-    dups = calloc(ndups + 1, sizeof(int32_t));
-    for (uint32_t i = 0; i < ndups; i++) {
-      napi_value item;
-      napi_get_element(env, args[5], i, &item);
-      if (napi_get_value_int32(env, item, &dups[i]) != napi_ok || dups[i] < 0) {
-        throw_type(env, "dups must be an array of descriptor numbers");
-        goto out;
-      }
-    }
-  }
+  if (!(dups = c_dups(env, args[5], &ndups))) goto out;
 
   if (r->fd < 0) {
     const char *what = NULL;
