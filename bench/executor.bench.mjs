@@ -1,4 +1,5 @@
-// Executor figures: cost of starting a run under the exit-status wrapper (vs a bare spawn), the
+// Executor figures: cost of starting a run under the exit-status wrapper (dsari-reaper's and the
+// /bin/sh one, vs a bare spawn; and how long the start holds the caller's thread), the
 // daemon's memory while a run writes 1 GiB of output, terminate() latency, and the /proc scan
 // for escaped processes. Uses the built dist/. Run: npm run bench -- executor
 import { spawn } from 'node:child_process';
@@ -23,20 +24,32 @@ function prepare() {
 }
 
 const N = 60;
-const wrapped = [];
+const keepers = { reaper: { total: [], call: [] }, wrapper: { total: [], call: [] } };
 const bare = [];
 for (let i = 0; i < N; i++) {
-  const { runDir, env } = prepare();
-  let t = performance.now();
-  await startRun({ argv: ['true'], env, runDir }).exited;
-  wrapped.push(performance.now() - t);
-  t = performance.now();
+  // Each way in turn: dsari-reaper (the default), the /bin/sh wrapper, a bare child_process.spawn.
+  for (const [statusKeeper, figures] of Object.entries(keepers)) {
+    const { runDir, env } = prepare();
+    // A pause between starts, as between a daemon's scheduled runs (the burst bench has none).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const t = performance.now();
+    const run = startRun({ argv: ['true'], env, runDir, statusKeeper });
+    figures.call.push(performance.now() - t);
+    await run.exited;
+    figures.total.push(performance.now() - t);
+  }
+  const { env } = prepare();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const t = performance.now();
   await new Promise((resolve) => spawn('true', [], { stdio: 'ignore', env, detached: true }).on('exit', resolve));
   bare.push(performance.now() - t);
 }
-const mw = median(wrapped);
 const mb = median(bare);
-console.log(`start→exit of /bin/true, median of ${N}: startRun ${mw.toFixed(2)} ms, bare child_process.spawn ${mb.toFixed(2)} ms, ratio ${(mw / mb).toFixed(2)}`);
+for (const [keeper, { total, call }] of Object.entries(keepers)) {
+  console.log(
+    `start→exit of /bin/true, median of ${N}, status kept by ${keeper === 'reaper' ? 'dsari-reaper' : 'the /bin/sh wrapper'}: ${median(total).toFixed(2)} ms (the startRun call itself ${median(call).toFixed(2)} ms), bare child_process.spawn ${mb.toFixed(2)} ms, ratio ${(median(total) / mb).toFixed(2)}`,
+  );
+}
 
 {
   const { runDir, env } = prepare();
