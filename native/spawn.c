@@ -431,6 +431,14 @@ static void deliver_pending(reaper_t *r) {
 
 static void free_handle(uv_handle_t *handle) { free(handle); }
 
+/* Lets the waiting children go: their sockets closed, they end. */
+static void close_waiting(reaper_t *r) {
+  for (size_t i = 0; i < r->nidle; i++) close(r->idle[i].sock);
+  r->nidle = 0;
+  for (size_t i = 0; i < r->nfdq; i++) close(r->fdq[i]);
+  r->nfdq = 0;
+}
+
 /* The reaper is gone: its runs may still be going, unwatched by it; JS watches them (null, null). */
 static void reaper_lost(reaper_t *r) {
   if (r->fd < 0) return;
@@ -438,10 +446,7 @@ static void reaper_lost(reaper_t *r) {
   r->poll = NULL;
   close(r->fd);
   r->fd = -1;
-  for (size_t i = 0; i < r->nidle; i++) close(r->idle[i].sock);
-  r->nidle = 0;
-  for (size_t i = 0; i < r->nfdq; i++) close(r->fdq[i]);
-  r->nfdq = 0;
+  close_waiting(r);
   int st;
   for (int i = 0; i < 100 && waitpid(r->pid, &st, WNOHANG) == 0; i++) usleep(10000);
   /* Its runs are told (null, null) from the async handle, which keeps the loop alive until then. */
@@ -507,8 +512,10 @@ static void on_async(uv_async_t *async) {
 
 static void reaper_cleanup(void *arg) {
   reaper_t *r = arg;
-  if (r->fd >= 0) close(r->fd); /* the reaper sees EOF; the runs' wrappers record their statuses */
+  /* The reaper sees EOF, the waiting children too (they end); the runs' wrappers record their statuses. */
+  if (r->fd >= 0) close(r->fd);
   r->fd = -1;
+  close_waiting(r);
   if (r->poll) uv_close((uv_handle_t *)r->poll, free_handle);
   r->poll = NULL;
   if (r->handles_ready) uv_close((uv_handle_t *)&r->async, NULL);

@@ -11,7 +11,8 @@ import { processAlive, readProcStat } from '../../src/executor/proc.js';
 import { startRun } from '../../src/executor/spawn.js';
 import { readExitStatus } from '../../src/executor/status.js';
 import type { RunEvent } from '../../src/executor/types.js';
-import { ROOT, makeTempDir, waitFor } from '../helpers/index.js';
+import { ROOT, killLeftovers, killProcessGroups, makeTempDir, runCli, waitFor } from '../helpers/index.js';
+import { json, Site } from '../integration/daemon-helpers.js';
 import { leftoverProcesses, prepareRun, track, waitForOutput } from './support.js';
 
 const available = reaperStarter() !== null;
@@ -192,5 +193,64 @@ describe.runIf(available)('a dsari-reaper that cannot be used', () => {
     expect(readExitStatus(first.runDir)).toBe(7);
     expect(readExitStatus(second.runDir)).toBe(8);
     expect(existsSync(join(root, 'build', 'Release', 'dsari-reaper'))).toBe(true);
+  });
+});
+
+describe.runIf(available)('dsari doctor', () => {
+  it('names what keeps the exit statuses: dsari-reaper, or the /bin/sh wrapper where chosen', async () => {
+    const conf = join(tmp.path, 'etc');
+    mkdirSync(conf);
+    writeFileSync(join(conf, 'dsari.yaml'), `data_dir: ${join(tmp.path, 'var')}\njobs:\n  j:\n    command: ["true"]\n`);
+    const withReaper = await runCli('dsari', ['doctor', '-c', conf]);
+    expect(withReaper.stdout).toMatch(/^ok +exit statuses +kept by dsari-reaper, the parent of the runs$/m);
+    const wrapper = await runCli('dsari', ['doctor', '-c', conf], { env: { DSARI_SPAWN: 'wrapper' } });
+    expect(wrapper.stdout).toMatch(/^ok +exit statuses +kept by the \/bin\/sh wrapper around each run \(DSARI_SPAWN=wrapper\)$/m);
+    expect(wrapper.stdout).toMatch(/^ok +native starter +runs are started with posix_spawn$/m);
+  });
+});
+
+describe.runIf(available)('dsari-reaper under the built daemon', () => {
+  let site: Site | null = null;
+  const groups: number[] = [];
+  afterEach(async () => {
+    expect(await killLeftovers()).toBe(0);
+    killProcessGroups(groups);
+    site?.cleanup();
+    site = null;
+  });
+
+  it('says so at start-up; a run is the reaper\'s child; after kill -9 of the daemon the reaper stays until the run ends, and the next daemon records its status', async () => {
+    site = new Site(`
+jobs:
+  t:
+    command: [/bin/sh, -c, 'echo start; while [ ! -e "$JOB_DIR/go" ]; do sleep 0.05; done; exit 3']
+`);
+    const d = await site.startReady();
+    await d.waitForOutput(/INFO: Exit statuses are kept by dsari-reaper, the parent of the runs\n/);
+    site.trigger('t', {});
+    const [row] = await waitFor('running row', () => {
+      const rows = site!.rows('runs_running');
+      return rows.length === 1 && json(rows[0]!.run_data)['process_start_time'] !== undefined ? rows : false;
+    });
+    const pid = json(row!.run_data)['pid'] as number;
+    groups.push(pid);
+    const reaper = readProcStat(pid)!.ppid;
+    expect(readFileSync(`/proc/${reaper}/comm`, 'utf8')).toBe('dsari-reaper\n');
+    expect(readProcStat(reaper)!.ppid).toBe(d.pid);
+    expect(readFileSync(`/proc/${pid}/comm`, 'utf8')).toBe('dsari-run\n');
+    d.signal('SIGKILL');
+    await d.exited;
+    // The reaper and the run go on without the daemon; the waiting children end.
+    expect(processAlive(reaper)).toBe(true);
+    await waitFor('the idle children to end', () => childrenOf(reaper).length === 1);
+    writeFileSync(join(site.data, 'runs', 't', 'go'), '');
+    await waitFor('the reaper to exit after the run', () => !processAlive(reaper));
+    expect(readExitStatus(site.runDir('t', row!.run_id))).toBe(3);
+    const again = await site.startReady();
+    const [done] = await site.waitRows(1);
+    expect(done).toMatchObject({ run_id: row!.run_id, exit_code: 3 });
+    expect(json(done!.run_data)).toMatchObject({ pid, dsari_status: 'recovered' });
+    expect(readFileSync(join(site.runDir('t', row!.run_id), 'output.txt'), 'utf8')).toBe('start\n');
+    await again.stop();
   });
 });
