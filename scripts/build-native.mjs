@@ -1,6 +1,6 @@
 // npm's `install` step: builds the native process starter (native/spawn.c → build/Release/
-// dsari_spawn.node) and the systemd notify sender (native/notify.c → dsari_notify.node) with
-// node-gyp, against the headers of the Node.js that runs this script. It
+// dsari_spawn.node), dsari-reaper (native/reaper.c → build/Release/dsari-reaper) and the systemd
+// notify sender (native/notify.c → dsari_notify.node) with node-gyp, against the headers of the Node.js that runs this script. It
 // never fails the install: without a compiler the daemon starts runs with Node's child_process
 // instead (slower in bursts; docs/daemon.md, "How a run's process is started") and says so.
 import { spawnSync } from 'node:child_process';
@@ -20,7 +20,7 @@ function warn(reason) {
   console.warn(
     [
       '',
-      '*** dsari: the native process starter and systemd notify sender were NOT built: ' + reason,
+      '*** dsari: the native process starter, dsari-reaper and the systemd notify sender were NOT built: ' + reason,
       '*** Runs will be started with Node\'s child_process instead: everything works, bursts of',
       '*** many short runs are slower; the daemon cannot tell systemd it is ready (use',
       '*** Type=simple). They need python3, make, a C compiler and Node\'s headers;',
