@@ -58,7 +58,14 @@ Example:
 async function runDaemon(configDir: string | undefined, debug: boolean, format: LogFormat): Promise<void> {
   const log = createLogger({ debug, format, service: true });
   const clock = new SystemClock();
-  const load = () => loadConfig({ configDir, log });
+  // The configuration cache is written once the daemon is running (or right after a reload):
+  // the first start does not wait for it.
+  const cacheWrite: { running: boolean; pending: (() => void) | null } = { running: false, pending: null };
+  const deferCacheWrite = (write: () => void): void => {
+    if (cacheWrite.running) setImmediate(write);
+    else cacheWrite.pending = write;
+  };
+  const load = () => loadConfig({ configDir, log, deferCacheWrite });
   const config = load();
   prepareDataDir(config.dataDir);
   const store = createStore(config.database, { log, dataDir: config.dataDir });
@@ -79,6 +86,9 @@ async function runDaemon(configDir: string | undefined, debug: boolean, format: 
     await store.close().catch((e: unknown) => log.error(`Cannot close the database: ${errorMessage(e)}`));
     throw err;
   }
+  cacheWrite.running = true;
+  cacheWrite.pending?.();
+  cacheWrite.pending = null;
   collectWhenIdle();
   // The HTTP API and console (loaded only when configured); a failure to listen stops the daemon.
   const http = config.http ? await startHttp(daemon, store, clock, log).catch((err: unknown) => {

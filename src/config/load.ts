@@ -22,6 +22,11 @@ export interface LoadConfigOptions {
    * @default compiles it with the schedule module (SPEC §4)
    */
   scheduleCheck?: ScheduleCheck;
+  /**
+   * Given the writing of the configuration cache (after a read of the files) to do later, e.g.
+   * once the daemon is running: it is not needed to use this configuration. @default written at once
+   */
+  deferCacheWrite?: (write: () => void) => void;
 }
 
 /**
@@ -66,7 +71,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     scheduleCheck: options.scheduleCheck ?? scheduleChecker(),
   });
   for (const w of config.warnings) options.log?.warning(w);
-  if (cache !== null) writeCachedConfig(cache, cacheKey, dir, config);
+  if (cache !== null) {
+    const write = (): void => writeCachedConfig(cache, cacheKey, dir, config);
+    if (options.deferCacheWrite) options.deferCacheWrite(write);
+    else write();
+  }
   return freezeConfig(config);
 }
 

@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type * as CacheModule from '../../src/config/cache.js';
 import type * as FilesModule from '../../src/config/files.js';
 import type * as ValidateModule from '../../src/config/validate.js';
-import { DIST_CLI, makeTempDir, runCli } from '../helpers/index.js';
+import { DIST_CLI, makeTempDir, runCli, waitFor } from '../helpers/index.js';
+import { Site } from '../integration/daemon-helpers.js';
 
 describe('configuration cache', () => {
   let tmp: { path: string; cleanup: () => void };
@@ -51,6 +52,25 @@ describe('configuration cache', () => {
     planted.config.jobs.rows.push(row.map((v) => (v === 'a' ? 'planted' : v)));
     writeFileSync(file, JSON.stringify(planted));
     expect(Object.keys(await jobs())).toEqual(['a', 'planted']);
+  });
+
+  it('is written by the daemon once it is running, and again after a reload', async () => {
+    const site = new Site('jobs:\n  a:\n    command: [echo, one]\n');
+    const d = site.start([], env());
+    try {
+      await d.waitForOutput(/Scheduler running/);
+      const file = await waitFor('the cache file', () => (cacheFiles().length === 1 ? join(cacheHome, 'dsari', cacheFiles()[0] as string) : null));
+      const rows = (): unknown[][] => (JSON.parse(readFileSync(file, 'utf8')) as { config: { jobs: { rows: unknown[][] } } }).config.jobs.rows;
+      expect(rows()).toHaveLength(1);
+      expect(rows()[0]).toContain('a');
+      site.writeConfig('jobs:\n  a:\n    command: [echo, one]\n  b:\n    command: [echo, two]\n');
+      d.signal('SIGHUP');
+      await waitFor('the reloaded configuration in the cache', () => rows().length === 2);
+      expect(rows()[1]).toContain('b');
+    } finally {
+      await d.stop();
+      site.cleanup();
+    }
   });
 
   it('is not used after an edit, even one of the same size and time', async () => {
