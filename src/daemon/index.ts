@@ -2,7 +2,7 @@
 import type { Clock, EpochSeconds } from '../clock.js';
 import type { Config, JobConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
-import { compileJobScheduleOnce } from '../schedule/index.js';
+import { compileSchedule } from '../schedule/index.js';
 import { jobSchedule } from '../schedule/job.js';
 import { isValidZone, localZone, parseDateTime } from '../schedule/time.js';
 import type { Schedule } from '../schedule/types.js';
@@ -27,7 +27,7 @@ export function compileJobSchedule(): (job: JobConfig) => Schedule | null {
     if (job.schedule === null) return null;
     if (job.scheduleTimezone !== null) return jobSchedule(job);
     host ??= localZone();
-    return compileJobScheduleOnce(job.schedule, job.name, host);
+    return compileSchedule(job.schedule, { jobName: job.name, timezone: host });
   };
 }
 

@@ -1,5 +1,5 @@
 import type { JobConfig } from '../config/types.js';
-import { compileJobScheduleOnce } from './index.js';
+import { compileSchedule } from './index.js';
 import { localZone } from './time.js';
 import type { Schedule } from './types.js';
 
@@ -11,5 +11,5 @@ import type { Schedule } from './types.js';
  */
 export function jobSchedule(job: JobConfig, hostZone?: string): Schedule | null {
   if (job.schedule === null) return null;
-  return compileJobScheduleOnce(job.schedule, job.name, job.scheduleTimezone ?? hostZone ?? localZone());
+  return compileSchedule(job.schedule, { jobName: job.name, timezone: job.scheduleTimezone ?? hostZone ?? localZone() });
 }
