@@ -114,7 +114,13 @@ describe.runIf(available)('runs started through dsari-reaper', () => {
     await warm.exited;
     const reaper = nativeSpawn()!.reaperPid()!;
     await waitFor('two idle children', () => childrenOf(reaper).length >= 2);
-    for (const idle of childrenOf(reaper)) process.kill(idle, 'SIGKILL');
+    const idle = childrenOf(reaper);
+    for (const pid of idle) process.kill(pid, 'SIGKILL');
+    // Wait for them to be gone without letting the event loop turn (a signal is delivered
+    // asynchronously): the addon has not yet heard of their end, so it must find out itself.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let waited = 0; idle.some((pid) => processAlive(pid)) && waited < 10_000; waited += 5) Atomics.wait(pause, 0, 0, 5);
+    expect(idle.filter((pid) => processAlive(pid))).toEqual([]);
     const second = prepareRun(tmp.path, 'r-after-kill');
     const handle = startRun({ argv: ['sh', '-c', 'exit 3'], env: second.env, runDir: second.runDir });
     track(handle.pid);
