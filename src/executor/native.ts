@@ -8,12 +8,12 @@
  * pidfd_open (Linux < 5.3), runs are started with child_process, and {@link spawnMethod} says why.
  * `DSARI_SPAWN=child_process` in the daemon's environment chooses child_process on purpose.
  *
- * With the native starter, a run's exit status is kept safe across a crash of the daemon by
- * dsari-reaper (native/reaper.c, built beside the addon): one small process per daemon that is
- * the parent of its runs, keeps two children forked ahead to become the next runs, and writes
- * each run's status to RUN_DIR before reaping it. Without the reaper (not built, or
- * `DSARI_SPAWN=wrapper`), each run is started under the `/bin/sh` exit-status wrapper instead
- * (status.ts), as child_process always does.
+ * With the native starter, runs are started through dsari-reaper (native/reaper.c, built beside
+ * the addon): one small process per daemon that keeps two children forked ahead; the daemon hands
+ * a run to one of them and knows its PID at once, and that child is the run's exit-status wrapper,
+ * compiled (it writes the status to RUN_DIR, which keeps it across a crash of the daemon). Without
+ * the reaper (not built, failed, or `DSARI_SPAWN=wrapper`), each run is started by posix_spawn
+ * under the `/bin/sh` exit-status wrapper instead (status.ts), as child_process always does.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,12 +31,15 @@ export interface NativeSpawn {
    */
   spawn(file: string, argv: readonly string[], env: readonly string[], cwd: string, dups: readonly number[], onExit: (status: number | null, signal: number | null) => void): number;
   /**
-   * As spawn(), but `file` is run (searched on the PATH of `env`, as execvp does) by a child of
-   * dsari-reaper at `reaperPath` (started on first use), which writes the exit status (128 + n
-   * for signal n) to `statusPath` before reaping it. The PID is known at once (the child was
-   * forked ahead). `onExit` gets null and null when the reaper itself ended first: the process
-   * may still be running, unwatched. A problem found in the child (exec failed, working
-   * directory gone) is written to its descriptor 1 and ends it with 127 or 126.
+   * As spawn(), but the run is given to a child of dsari-reaper at `reaperPath` (started on first
+   * use) that was forked ahead, so its PID is known at once. That child is the run's exit-status
+   * wrapper: it runs `file` (searched on the PATH of `env`, as execvp does) as its one child,
+   * writes the status (128 + n for signal n) to `statusPath` and exits with it. `onExit` gets null
+   * and null when the reaper itself ended first: the run goes on, unwatched by the reaper. A
+   * problem found in the child (exec failed, working directory gone) is written to its
+   * descriptor 1 and ends it with 127 or 126. Throws with `syscall` "fork" when the reaper cannot
+   * make a process now, and with "dsari-reaper" (or the failed call) when the reaper cannot be
+   * started or does not answer.
    */
   reaperSpawn(
     reaperPath: string,

@@ -87,6 +87,8 @@ interface ProcessEnd {
 interface Started {
   readonly pid: number | null;
   readonly ended: Promise<ProcessEnd>;
+  /** /proc start time of `pid`, where the starter has read it already. */
+  readonly processStartTime?: number | null;
 }
 
 /**
@@ -142,7 +144,7 @@ function startReaped(native: NativeSpawn, runDir: string, argv: readonly string[
     look();
   });
   started = processStartTime(pid);
-  return { pid, ended };
+  return { pid, ended, processStartTime: started };
 }
 
 /** The wrapper, started by Node's child_process. */
@@ -269,7 +271,7 @@ export function startRun(spec: StartRunSpec): RunHandle {
   // may still report an error, written into output.txt, so that one is closed at the end.
   if (native) closeOut();
   const pid = started.pid;
-  const procStart = pid === null ? null : processStartTime(pid);
+  const procStart = pid === null ? null : started.processStartTime !== undefined ? started.processStartTime : processStartTime(pid);
   const runId = spec.env['RUN_ID'] ?? null;
   const terminator = pid === null ? null : new RunTerminator({ pid, runId, clock, onEvent: spec.onEvent });
   let timedOut = false;

@@ -234,10 +234,7 @@ jobs:
     const d = await site.startReady();
     await d.waitForOutput(/INFO: Exit statuses are kept by dsari-reaper, the parent of the runs\n/);
     site.trigger('t', {});
-    const [row] = await waitFor('running row', () => {
-      const rows = site!.rows('runs_running');
-      return rows.length === 1 && json(rows[0]!.run_data)['process_start_time'] !== undefined ? rows : false;
-    });
+    const [row] = await site.waitRunning(1);
     const pid = json(row!.run_data)['pid'] as number;
     groups.push(pid);
     const reaper = readProcStat(pid)!.ppid;

@@ -25,10 +25,7 @@ concurrency_groups:
 `);
   const d = await site.startReady();
   site.trigger('t', {});
-  const [row] = await waitFor('running row', () => {
-    const rows = site!.rows('runs_running');
-    return rows.length === 1 && json(rows[0]!.run_data)['process_start_time'] !== undefined ? rows : false;
-  });
+  const [row] = await site.waitRunning(1);
   const pid = json(row!.run_data)['pid'] as number;
   groups.push(pid);
   d.signal('SIGKILL');

@@ -75,6 +75,14 @@ export class Site {
     }, { timeoutMs });
   }
 
+  /** Waits until exactly `n` runs are in runs_running, each with its process recorded (pid and start time). */
+  async waitRunning(n: number, timeoutMs = 30_000): Promise<Row[]> {
+    return waitFor(`${n} running row(s) with their process`, () => {
+      const rows = this.rows('runs_running');
+      return rows.length === n && rows.every((r) => json(r.run_data)['process_start_time'] !== undefined) ? rows : false;
+    }, { timeoutMs });
+  }
+
   /** Writes a trigger the documented way: temporary name, then rename into place. */
   trigger(job: string, content: unknown, name = 'trigger.json'): string {
     const dir = join(this.data, 'trigger', job);

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killLeftovers, killProcessGroups, pidAlive, waitFor } from '../helpers/index.js';
-import { json, type Row, Site } from '../integration/daemon-helpers.js';
+import { json, Site } from '../integration/daemon-helpers.js';
 
 let site: Site | null = null;
 const groups: number[] = [];
@@ -26,13 +26,6 @@ function idCounts(s: Site): Map<string, number> {
   return counts;
 }
 
-function running(s: Site, n: number): Promise<Row[]> {
-  return waitFor(`${n} running rows with their process`, () => {
-    const rows = s.rows('runs_running');
-    return rows.length === n && rows.every((r) => json(r.run_data)['process_start_time'] !== undefined) ? rows : false;
-  }, { timeoutMs: 30_000 });
-}
-
 describe('faults: kill -9 of the daemon', () => {
   it('with several runs in flight: each is adopted, recorded with the status it left, or lost; once each, output complete', async () => {
     site = new Site(`
@@ -48,7 +41,7 @@ jobs:
 `);
     const d = await site.startReady();
     for (const j of ['adopt', 'ended', 'lost', 'adopt2']) site.trigger(j, {});
-    const rows = await running(site, 4);
+    const rows = await site.waitRunning(4);
     const byJob = new Map(rows.map((r) => [r.job_name, r]));
     for (const r of rows) groups.push(json(r.run_data)['pid'] as number);
     const pid = (job: string): number => json(byJob.get(job)!.run_data)['pid'] as number;
@@ -103,7 +96,7 @@ jobs:
 `);
     const d = await site.startReady();
     site.trigger('t', {});
-    const [row] = await running(site, 1);
+    const [row] = await site.waitRunning(1);
     const runId = row!.run_id;
     groups.push(json(row!.run_data)['pid'] as number);
     // Hold the database so the finished record cannot be committed: the daemon has seen the
