@@ -1,19 +1,20 @@
 // After tsc: bundles the everyday read-only commands, then makes the bin scripts in dist/cli
 // executable (tsc keeps the #! line but not the mode).
 //
-// Bundling (issue 15, docs/BENCHMARKS.md): `dsari-info` as tsc leaves it loads ~80 ES modules,
-// and Node 20 resolves, reads and compiles each on its own (~60 ms of a 0.2 s command on a
-// 2-core VM). Its entry file is replaced by one module of our own code (packages and node:
-// built-ins stay imports, so each still loads only when used); the subcommands it imports on
-// use become chunks beside it. The rest of dist/ stays as tsc wrote it (the daemon, the HTTP
-// workers and the tests use it). A bundled module sits in dist/cli/ like the bins, so paths
-// it builds from import.meta.url with `../../` still name the package root.
+// Bundling (issue 15, docs/BENCHMARKS.md): a command as tsc leaves it loads tens of ES modules
+// (`dsari-info` ~80, the daemon ~120), and Node 20 resolves, reads and compiles each on its own
+// (~60 ms of a 0.2 s `dsari-info` on a 2-core VM, ~30 ms of the daemon's start). Each bin's entry
+// file is replaced by one module of our own code (packages and node: built-ins stay imports, so
+// each still loads only when used); what it imports on use becomes chunks beside it, one set per
+// bin. The rest of dist/ stays as tsc wrote it (the HTTP workers run their own files from there,
+// and the tests import it). A bundled module sits in dist/cli/ like the bins, so paths it builds
+// from import.meta.url with `../../` still name the package root.
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../dist/cli/', import.meta.url));
-const BUNDLED = ['dsari-info'];
+const BUNDLED = ['dsari', 'dsari-daemon', 'dsari-info', 'dsari-render', 'dsari-prometheus-exporter'];
 
 if (process.env.DSARI_NO_BUNDLE !== '1') {
   let rolldown;
@@ -23,18 +24,20 @@ if (process.env.DSARI_NO_BUNDLE !== '1') {
     // An install without devDependencies builds nothing here: the unbundled entry works alike.
     console.warn('postbuild: rolldown is not installed; the CLI is left unbundled (slower start-up)');
   }
+  // Chunks are the only files in dist/cli/ whose names start with "_": the last build's go first.
+  if (rolldown !== undefined) for (const f of readdirSync(cli)) if (f.startsWith('_')) rmSync(`${cli}${f}`);
   for (const name of rolldown === undefined ? [] : BUNDLED) {
     const out = `${cli}.bundle-${name}`;
     rmSync(out, { recursive: true, force: true });
-    for (const f of readdirSync(cli)) if (f.startsWith(`_${name}-`)) rmSync(`${cli}${f}`);
     const bundle = await rolldown({
       input: `${cli}${name}.js`,
       platform: 'node',
-      // Only our own modules (relative imports) are bundled.
-      external: (id, importer) => importer !== undefined && !id.startsWith('.') && !id.startsWith('/'),
+      // Only our own modules (relative imports) are bundled, and the helper rolldown itself adds
+      // where it rewrites a tagged template (the console's `</script>`), which it embeds.
+      external: (id, importer) => importer !== undefined && !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('@oxc-project/runtime/'),
       logLevel: 'warn',
     });
-    await bundle.write({ dir: out, format: 'esm', entryFileNames: '[name].js', chunkFileNames: `_${name}-[name]-[hash].js`, sourcemap: true });
+    await bundle.write({ dir: out, format: 'esm', entryFileNames: '[name].js', chunkFileNames: `_${name}.[name]-[hash].js`, sourcemap: true });
     await bundle.close();
     cpSync(out, cli, { recursive: true });
     rmSync(out, { recursive: true, force: true });

@@ -47,6 +47,14 @@ export class Logger {
     return this.options.level ?? 'info';
   }
 
+  /**
+   * Whether a line of `level` would be written: a caller that formats many debug lines (one per
+   * job at start-up) asks first, so that an info-level daemon does not build them to drop them.
+   */
+  enabled(level: LogLevel): boolean {
+    return LEVEL_ORDER[level] >= LEVEL_ORDER[this.level];
+  }
+
   /** A logger that prefixes every line with this job/run context. */
   child(context: LogContext): Logger {
     return new Logger({ ...this.options, context: { ...this.options.context, ...context } });

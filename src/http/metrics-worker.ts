@@ -13,6 +13,13 @@ import { formatExposition } from '../metrics/exposition.js';
 import { parseQuantiles } from '../metrics/quantile.js';
 import { createStore } from '../store/index.js';
 
+/**
+ * The file the worker runs: this module's own. In a bundled bin (scripts/postbuild.mjs) this code
+ * sits in a chunk in dist/cli/, whose top level is not this module's, so the worker is pointed at
+ * dist/http/metrics-worker.js as tsc wrote it (the same depth, so the relative URL holds).
+ */
+const WORKER_FILE = /\/http\/metrics-worker\.[jt]s$/.test(import.meta.url) ? new URL(import.meta.url) : new URL('../http/metrics-worker.js', import.meta.url);
+
 interface Request {
   readonly id: number;
   readonly jobNames: readonly string[];
@@ -58,7 +65,7 @@ export class ExporterMetrics {
 
   private start(): Worker {
     if (this.worker !== null) return this.worker;
-    const w = new Worker(new URL(import.meta.url), { workerData: { database: this.database, dataDir: this.dataDir } });
+    const w = new Worker(WORKER_FILE, { workerData: { database: this.database, dataDir: this.dataDir } });
     w.unref();
     w.on('message', (m: Reply) => {
       const p = this.waiting.get(m.id);

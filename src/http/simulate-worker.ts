@@ -8,6 +8,13 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { Config } from '../config/types.js';
 import { DsariError, errorMessage } from '../errors.js';
 
+/**
+ * The file the worker runs: this module's own. In a bundled bin (scripts/postbuild.mjs) this code
+ * sits in a chunk in dist/cli/, whose top level is not this module's, so the worker is pointed at
+ * dist/http/simulate-worker.js as tsc wrote it (the same depth, so the relative URL holds).
+ */
+const WORKER_FILE = /\/http\/simulate-worker\.[jt]s$/.test(import.meta.url) ? new URL(import.meta.url) : new URL('../http/simulate-worker.js', import.meta.url);
+
 /** The console's window: the next day. */
 export const CONSOLE_WINDOW_SECONDS = 86_400;
 /** Fewer events than the command allows: the page is for a glance, not a week of 1,000 jobs. */
@@ -33,7 +40,7 @@ export function simulateNextDay(config: Config, from: number): Promise<string> {
   if (busy !== null) return Promise.reject(new DsariError('E_BUSY', 'a simulation is already running; try again in a moment'));
   const input: Input = { jobs: new Map(config.jobs), concurrencyGroups: new Map(config.concurrencyGroups), database: config.database, from };
   const p = new Promise<string>((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: input });
+    const worker = new Worker(WORKER_FILE, { workerData: input });
     const timer = setTimeout(() => {
       void worker.terminate();
       reject(new DsariError('E_TIMEOUT', `the simulation took longer than ${TIMEOUT_MS / 1000} s and was stopped`));
