@@ -8,6 +8,7 @@
 import type { EpochSeconds } from '../clock.js';
 import { jsonColumn, parseJsonColumn } from './rows.js';
 import type { PauseRecord, StoredPendingRun } from './types.js';
+import type { IndexDefinition } from './sql.js';
 
 /** Pauses: one row per paused job, `*` for the whole scheduler. */
 export const PAUSES_TABLE = 'dsari_pauses';
@@ -95,7 +96,7 @@ export const MYSQL_POLICY_TABLES: readonly TableDdl[] = [
 ];
 
 /** Indexes of our tables (the original's tables get theirs from INDEXES in sql.ts). */
-export const POLICY_INDEXES: readonly { name: string; table: string; columns: string }[] = [
+export const POLICY_INDEXES: readonly IndexDefinition[] = [
   { name: PENDING_INDEX, table: PENDING_TABLE, columns: 'schedule_time, run_id' },
 ];
 

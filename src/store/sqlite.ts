@@ -177,6 +177,7 @@ export class SqliteStore implements RunStore {
       new Set(db.prepare('SELECT name FROM sqlite_master WHERE type = ?').pluck().all(type) as string[]);
     const tables = names('table');
     const indexes = names('index');
+    const indexSql = new Map(db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index'").raw().all() as [string, string | null][]);
     const created: string[] = [];
     const table = (name: string, ddl: string): void => {
       if (tables.has(name)) return;
@@ -194,7 +195,16 @@ export class SqliteStore implements RunStore {
     // The notification outbox (SPEC-BEYOND §12.6): its table here, its indexes last.
     const [outbox, ...outboxIndexes] = notificationsDdl('sqlite3');
     table(NOTIFICATIONS_TABLE, outbox as string);
-    for (const ix of [...INDEXES, ...POLICY_INDEXES]) index(ix.name, `CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns})`);
+    for (const ix of [...INDEXES, ...POLICY_INDEXES]) {
+      const columns = ix.sqliteColumns ?? ix.columns;
+      // An index an earlier build made narrower is made again with its columns now (once).
+      const sql = indexSql.get(ix.name);
+      if (sql != null && !sql.replace(/\s+/g, ' ').endsWith(`(${columns})`)) {
+        db.exec(`DROP INDEX ${ix.name}`);
+        indexes.delete(ix.name);
+      }
+      index(ix.name, `CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${columns})`);
+    }
     index('dsari_runs_running_run_id', 'CREATE INDEX IF NOT EXISTS dsari_runs_running_run_id ON runs_running (run_id)');
     try {
       index('dsari_runs_run_id', 'CREATE UNIQUE INDEX IF NOT EXISTS dsari_runs_run_id ON runs (run_id)');

@@ -80,8 +80,37 @@ describe('sqlite3: files and compatibility', () => {
     ]);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM runs WHERE job_name = 'x' ORDER BY stop_time DESC LIMIT 1").all() as { detail: string }[];
-    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX dsari_runs_job/);
+    // dsari_runs_job_stop holds every column in SQLite (issue 15), so SQLite says COVERING INDEX.
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING (COVERING )?INDEX dsari_runs_job/);
     db.close();
+  });
+
+  it('widens the job/stop-time index an earlier build made narrow, once, keeping the rows; a job listing then reads the index alone', async () => {
+    const path = join(fresh(), 'dsari.sqlite3');
+    const first = new SqliteStore(path);
+    await first.open();
+    const runs = Array.from({ length: 30 }, (_, i) => finished({ jobName: i % 3 === 0 ? 'a' : 'b', stopTime: 1_700_000_000 + i }));
+    for (const r of runs) await first.finishRun(r);
+    await first.close();
+    // As the builds before issue 15's covering index left it.
+    const db = new Database(path);
+    db.exec('DROP INDEX dsari_runs_job_stop; CREATE INDEX dsari_runs_job_stop ON runs (job_name, stop_time, run_id)');
+    db.close();
+
+    const store = new SqliteStore(path);
+    expect(await store.upgradeSchema()).toEqual(['index dsari_runs_job_stop']);
+    expect(await store.upgradeSchema()).toEqual([]);
+    const listed = await store.listRuns({ jobNames: ['a'], includeRunning: false, orderBy: 'stop_time', order: 'desc' });
+    expect(listed.map((r) => r.runId)).toEqual(runs.filter((r) => r.jobName === 'a').reverse().map((r) => r.runId));
+    await store.close();
+    const check = new Database(path, { readonly: true });
+    const sql = check.prepare("SELECT sql FROM sqlite_master WHERE name = 'dsari_runs_job_stop'").pluck().get() as string;
+    expect(sql).toContain('trigger_data, run_data)');
+    const plan = check
+      .prepare('EXPLAIN QUERY PLAN SELECT job_name, run_id, schedule_time, start_time, stop_time, exit_code, trigger_type, trigger_data, run_data FROM runs WHERE job_name IN (?) ORDER BY stop_time DESC, run_id DESC')
+      .all('a') as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toContain('COVERING INDEX dsari_runs_job_stop');
+    check.close();
   });
 
   it("reads and extends a database written by the original, odd rows included", async () => {
