@@ -2,7 +2,7 @@
 // executable (tsc keeps the #! line but not the mode).
 //
 // Bundling (issue 15, docs/BENCHMARKS.md): a command as tsc leaves it loads tens of ES modules
-// (`dsari-info` ~80, the daemon ~120), and Node 20 resolves, reads and compiles each on its own
+// (`dsari-info` ~80, the daemon 114), and Node 20 resolves, reads and compiles each on its own
 // (~60 ms of a 0.2 s `dsari-info` on a 2-core VM, ~30 ms of the daemon's start). Each bin's entry
 // file is replaced by one module of our own code (packages and node: built-ins stay imports, so
 // each still loads only when used); what it imports on use becomes chunks beside it, one set per
