@@ -1,9 +1,9 @@
-// After tsc: bundles the everyday read-only commands, then makes the bin scripts in dist/cli
-// executable (tsc keeps the #! line but not the mode).
+// After tsc: bundles each bin, then makes the bin scripts in dist/cli executable (tsc keeps the
+// #! line but not the mode).
 //
 // Bundling (issue 15, docs/BENCHMARKS.md): a command as tsc leaves it loads tens of ES modules
 // (`dsari-info` ~80, the daemon 114), and Node 20 resolves, reads and compiles each on its own
-// (~60 ms of a 0.2 s `dsari-info` on a 2-core VM, ~30 ms of the daemon's start). Each bin's entry
+// (~60 ms of a 0.2 s `dsari-info` on a 2-core VM, ~60 ms of the daemon's 0.55 s start). Each bin's entry
 // file is replaced by one module of our own code (packages and node: built-ins stay imports, so
 // each still loads only when used); what it imports on use becomes chunks beside it, one set per
 // bin. The rest of dist/ stays as tsc wrote it (the HTTP workers run their own files from there,
