@@ -200,8 +200,12 @@ export class SqliteStore implements RunStore {
       // An index an earlier build made narrower is made again with its columns now (once).
       const sql = indexSql.get(ix.name);
       if (sql != null && !sql.replace(/\s+/g, ' ').endsWith(`(${columns})`)) {
+        const t = performance.now();
         db.exec(`DROP INDEX ${ix.name}`);
         indexes.delete(ix.name);
+        index(ix.name, `CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${columns})`);
+        this.options.log?.info(`${this.file}: index ${ix.name} made again with the columns this version gives it (once, ${Math.round(performance.now() - t)} ms)`);
+        continue;
       }
       index(ix.name, `CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${columns})`);
     }

@@ -97,9 +97,11 @@ describe('sqlite3: files and compatibility', () => {
     db.exec('DROP INDEX dsari_runs_job_stop; CREATE INDEX dsari_runs_job_stop ON runs (job_name, stop_time, run_id)');
     db.close();
 
-    const store = new SqliteStore(path);
+    const sink = new MemorySink();
+    const store = new SqliteStore(path, { log: new Logger({ sink }) });
     expect(await store.upgradeSchema()).toEqual(['index dsari_runs_job_stop']);
     expect(await store.upgradeSchema()).toEqual([]);
+    expect(sink.lines).toEqual([expect.stringMatching(/^INFO: .*dsari\.sqlite3: index dsari_runs_job_stop made again with the columns this version gives it \(once, \d+ ms\)$/)]);
     const listed = await store.listRuns({ jobNames: ['a'], includeRunning: false, orderBy: 'stop_time', order: 'desc' });
     expect(listed.map((r) => r.runId)).toEqual(runs.filter((r) => r.jobName === 'a').reverse().map((r) => r.runId));
     await store.close();
