@@ -176,8 +176,8 @@ export class SqliteStore implements RunStore {
     const names = (type: string): Set<string> =>
       new Set(db.prepare('SELECT name FROM sqlite_master WHERE type = ?').pluck().all(type) as string[]);
     const tables = names('table');
-    const indexes = names('index');
     const indexSql = new Map(db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index'").raw().all() as [string, string | null][]);
+    const indexes = new Set(indexSql.keys());
     const created: string[] = [];
     const table = (name: string, ddl: string): void => {
       if (tables.has(name)) return;
@@ -199,15 +199,14 @@ export class SqliteStore implements RunStore {
       const columns = ix.sqliteColumns ?? ix.columns;
       // An index an earlier build made narrower is made again with its columns now (once).
       const sql = indexSql.get(ix.name);
-      if (sql != null && !sql.replace(/\s+/g, ' ').endsWith(`(${columns})`)) {
-        const t = performance.now();
+      const narrower = sql != null && !sql.replace(/\s+/g, ' ').endsWith(`(${columns})`);
+      const t = performance.now();
+      if (narrower) {
         db.exec(`DROP INDEX ${ix.name}`);
         indexes.delete(ix.name);
-        index(ix.name, `CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${columns})`);
-        this.options.log?.info(`${this.file}: index ${ix.name} made again with the columns this version gives it (once, ${Math.round(performance.now() - t)} ms)`);
-        continue;
       }
       index(ix.name, `CREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.table} (${columns})`);
+      if (narrower) this.options.log?.info(`${this.file}: index ${ix.name} made again with the columns this version gives it (once, ${Math.round(performance.now() - t)} ms)`);
     }
     index('dsari_runs_running_run_id', 'CREATE INDEX IF NOT EXISTS dsari_runs_running_run_id ON runs_running (run_id)');
     try {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobConfig } from '../../src/config/types.js';
 import { ConfigError } from '../../src/errors.js';
+import { Logger, MemorySink } from '../../src/log.js';
 import { makeTempDir } from '../helpers/index.js';
 import { FakeExecutor } from './fake-executor.js';
 import { job, makeConfig, ManualClock, settle } from './fixtures.js';
@@ -27,6 +28,18 @@ function writeTrigger(jobName: string, content: string, name = 'trigger.json', m
 
 
 describe('Daemon: scheduled runs', () => {
+  it('logs each job\'s next scheduled run at start-up with debug on, and none at info level', async () => {
+    const h = harness([job('a', { schedule: 'every:10' }), job('b', { schedule: 'every:20' })]);
+    await h.daemon.start();
+    expect(h.logText()).toMatch(/^DEBUG: \[a \S+\] Next scheduled run: .* \(0:00:10\)$/m);
+    expect(h.logText()).toMatch(/^DEBUG: \[b \S+\] Next scheduled run: .* \(0:00:20\)$/m);
+    const sink = new MemorySink();
+    const quiet = harness([job('a', { schedule: 'every:10' })], { daemon: { log: new Logger({ sink, level: 'info' }) } });
+    await quiet.daemon.start();
+    expect(sink.lines).toContain('INFO: Scheduler running');
+    expect(sink.lines.join('\n')).not.toContain('Next scheduled run');
+  });
+
   it('logs "Scheduler running", starts a due run, records it with pid and hostname, then the finished run', async () => {
     const h = harness([job('a', { schedule: 'every:10' })]);
     await h.daemon.start();

@@ -11,8 +11,8 @@ import { processAlive, readProcStat } from '../../src/executor/proc.js';
 import { startRun } from '../../src/executor/spawn.js';
 import { readExitStatus } from '../../src/executor/status.js';
 import type { RunEvent } from '../../src/executor/types.js';
-import { ROOT, killLeftovers, killProcessGroups, makeTempDir, runCli, waitFor } from '../helpers/index.js';
-import { json, Site } from '../integration/daemon-helpers.js';
+import { ROOT, makeTempDir, runCli, waitFor } from '../helpers/index.js';
+import { endSite, json, Site } from '../integration/daemon-helpers.js';
 import { leftoverProcesses, prepareRun, track, waitForOutput } from './support.js';
 
 const available = reaperStarter() !== null;
@@ -219,9 +219,7 @@ describe.runIf(available)('dsari-reaper under the built daemon', () => {
   let site: Site | null = null;
   const groups: number[] = [];
   afterEach(async () => {
-    expect(await killLeftovers()).toBe(0);
-    killProcessGroups(groups);
-    site?.cleanup();
+    await endSite(site, groups);
     site = null;
   });
 

@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, type ManagedProcess, startProcess, waitFor } from '../helpers/index.js';
+import { expect } from 'vitest';
+import { killLeftovers, killProcessGroups, makeTempDir, type ManagedProcess, startProcess, waitFor } from '../helpers/index.js';
 
 export interface Row {
   job_name: string;
@@ -106,4 +107,14 @@ export class Site {
 
 export function json<T = Record<string, unknown>>(text: string): T {
   return JSON.parse(text) as T;
+}
+
+/**
+ * The end of a test that ran the built daemon: no process it started may be left (asserted), the
+ * process groups of its runs are killed, and the site is removed. The caller forgets its site.
+ */
+export async function endSite(site: Site | null, groups: number[]): Promise<void> {
+  expect(await killLeftovers()).toBe(0);
+  killProcessGroups(groups);
+  site?.cleanup();
 }

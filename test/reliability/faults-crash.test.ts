@@ -7,15 +7,13 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killLeftovers, killProcessGroups, pidAlive, waitFor } from '../helpers/index.js';
-import { json, Site } from '../integration/daemon-helpers.js';
+import { pidAlive, waitFor } from '../helpers/index.js';
+import { endSite, json, Site } from '../integration/daemon-helpers.js';
 
 let site: Site | null = null;
 const groups: number[] = [];
 afterEach(async () => {
-  expect(await killLeftovers()).toBe(0);
-  killProcessGroups(groups);
-  site?.cleanup();
+  await endSite(site, groups);
   site = null;
 });
 
