@@ -74,3 +74,17 @@ export function isoTime(time: EpochSeconds | null | undefined): string {
   const [y, mo, d, h, mi, s] = utcFields(whole);
   return `${p4(y)}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(s)}.${String(ms - whole * 1000).padStart(3, '0')}Z`;
 }
+
+/**
+ * {@link isoTime} and {@link absoluteTime} of one time (the report's `<time>` of every row), the
+ * calendar fields computed once where the two agree on the second.
+ */
+export function isoAndAbsoluteTime(time: EpochSeconds): [iso: string, absolute: string] {
+  const ms = Math.round(time * 1000);
+  const whole = Math.floor(ms / 1000);
+  if (whole !== Math.floor(time)) return [isoTime(time), absoluteTime(time)];
+  const [y, mo, d, h, mi, s] = utcFields(whole);
+  const date = `${p4(y)}-${p2(mo)}-${p2(d)}`;
+  const clock = `${p2(h)}:${p2(mi)}:${p2(s)}`;
+  return [`${date}T${clock}.${String(ms - whole * 1000).padStart(3, '0')}Z`, `${date} ${clock} UTC`];
+}

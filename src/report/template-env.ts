@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { DsariError } from '../errors.js';
 import { ansiToHtml, escapeHtml } from './ansi.js';
-import { absoluteTime, humanDuration, isoTime, relativeTime } from './humanize.js';
+import { absoluteTime, humanDuration, isoAndAbsoluteTime, isoTime, relativeTime } from './humanize.js';
 import { PyDateTime, PyTimedelta, pyAdd, pyEquals, pySub, stripMs } from './pytime.js';
 
 /** The names of the page templates, as in the original. */
@@ -45,6 +45,17 @@ interface CompilerProto {
   compileRoot(node: unknown, frame: unknown): void;
   templateName?: string;
 }
+/** nunjucks' Frame (variables of a scope), as its runtime defines it. */
+interface FrameProto {
+  variables: Record<string, unknown>;
+  set(name: string, val: unknown, resolveUp?: boolean): void;
+  resolve(name: string, forWrite: boolean): FrameProto | undefined;
+}
+/** Names the Jinja compat layer answers with Python list/dict methods (nunjucks 3.2). */
+const COMPAT_MEMBERS = new Set([
+  'pop', 'append', 'remove', 'count', 'index', 'find', 'insert',
+  'items', 'iteritems', 'values', 'itervalues', 'keys', 'iterkeys', 'get', 'popitem', 'setdefault', 'update',
+]);
 let hooksInstalled = false;
 /** Sees the syntax tree of every template nunjucks compiles (set while templates load). */
 let rootObserver: ((templatePath: string, root: AstNode) => void) | null = null;
@@ -78,17 +89,54 @@ function installHooks(): void {
   const runtime = internals.runtime;
   // Python string methods templates may call, and `"text"[a:b]` giving a string (the compat
   // layer slices strings into arrays of characters).
-  const compatLookup = runtime['memberLookup'] as (this: unknown, obj: unknown, ...rest: unknown[]) => unknown;
-  runtime['memberLookup'] = function (this: unknown, obj: unknown, ...rest: unknown[]): unknown {
+  const compatLookup = runtime['memberLookup'] as (this: unknown, ...args: unknown[]) => unknown;
+  runtime['memberLookup'] = function (this: unknown, obj: unknown, val: unknown): unknown {
+    // `run.id` on an object, the common case (every attribute of every row): what the compat
+    // layer and nunjucks would answer, without their argument copies and type checks.
+    if (arguments.length === 2 && typeof obj === 'object' && obj !== null && typeof val === 'string' && !COMPAT_MEMBERS.has(val)) {
+      const v = (obj as Record<string, unknown>)[val];
+      if (typeof v !== 'function') return v;
+    }
+    // eslint-disable-next-line prefer-rest-params -- passed on exactly as called (2 or 4 arguments)
+    const args = Array.prototype.slice.call(arguments) as unknown[];
     if (typeof obj === 'string') {
-      if (rest.length === 3) {
-        const sliced = compatLookup.call(this, obj, ...rest);
+      if (args.length === 4) {
+        const sliced = compatLookup.apply(this, args);
         return Array.isArray(sliced) ? sliced.join('') : sliced;
       }
-      const method = typeof rest[0] === 'string' ? STRING_METHODS[rest[0]] : undefined;
+      const method = typeof val === 'string' ? STRING_METHODS[val] : undefined;
       if (method !== undefined) return method.bind(obj);
     }
-    return compatLookup.call(this, obj, ...rest);
+    return compatLookup.apply(this, args);
+  };
+  // Assigning a dotted name (`loop.index`) splits it on every call: seven times per loop
+  // iteration. Same result, with the parts of each name split once and plain names set directly.
+  const frameProto = (runtime['Frame'] as { prototype: FrameProto }).prototype;
+  const splitNames = new Map<string, readonly string[]>();
+  frameProto.set = function (this: FrameProto, name: string, val: unknown, resolveUp?: boolean): void {
+    if (resolveUp !== true && !name.includes('.')) {
+      this.variables[name] = val;
+      return;
+    }
+    let parts = splitNames.get(name);
+    if (parts === undefined) {
+      parts = name.split('.');
+      if (splitNames.size < 10_000) splitNames.set(name, parts);
+    }
+    if (resolveUp === true) {
+      const frame = this.resolve(parts[0] as string, true);
+      if (frame) {
+        frame.set(name, val);
+        return;
+      }
+    }
+    let obj = this.variables;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const id = parts[i] as string;
+      if (!obj[id]) obj[id] = {};
+      obj = obj[id] as Record<string, unknown>;
+    }
+    obj[parts[parts.length - 1] as string] = val;
   };
   runtime['dsariSub'] = pySub;
   runtime['dsariAdd'] = pyAdd;
@@ -270,7 +318,8 @@ export function loadTemplates(options: TemplateEnvOptions): PageTemplates {
   env.addGlobal('when', (t: unknown) => {
     const epoch = epochOf(t);
     if (epoch === null) return '';
-    return safe(`<time datetime="${isoTime(epoch)}" title="${absoluteTime(epoch)}">${relativeTime(epoch, options.now)}</time>`);
+    const [iso, absolute] = isoAndAbsoluteTime(epoch);
+    return safe(`<time datetime="${iso}" title="${absolute}">${relativeTime(epoch, options.now)}</time>`);
   });
   env.addGlobal('outcome', (run: { running?: unknown; failed?: unknown; exit_code?: unknown } | undefined) => {
     if (run === undefined || run === null) return '';

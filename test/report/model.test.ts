@@ -154,6 +154,20 @@ describe('time formatting matches Date', () => {
       { numRuns: 2000 },
     );
   });
+  it('isoAndAbsoluteTime is isoTime and absoluteTime of the same time, also where they round apart (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { isoTime, isoAndAbsoluteTime } = await import('../../src/report/humanize.js');
+    // 5.9996 rounds up to 6.000 in milliseconds but is still second 5
+    expect(isoAndAbsoluteTime(T0 + 0.9996)).toEqual([isoTime(T0 + 0.9996), absoluteTime(T0 + 0.9996)]);
+    expect(isoAndAbsoluteTime(T0 + 0.9996)[0]).toMatch(/:21\.000Z$/);
+    expect(isoAndAbsoluteTime(T0 + 0.9996)[1]).toMatch(/:20 UTC$/);
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ min: -2e9, max: 2e10, noNaN: true }), fc.tuple(fc.integer({ min: -2e9, max: 2e10 }), fc.double({ min: 0.9995, max: 0.99999, noNaN: true })).map(([s, f]) => s + f)), (t) => {
+        expect(isoAndAbsoluteTime(t)).toEqual([isoTime(t), absoluteTime(t)]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('runView: runs the policies made or ended (SPEC-BEYOND §12)', () => {
