@@ -2,13 +2,9 @@
  * Writing report files under DATA_DIR/html: atomically (temp file + rename, so a web server
  * never serves half a page), gzip-compressed when `report_html_gz` is set.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gzip, gzipSync } from 'node:zlib';
-
-const gzipAsync = promisify(gzip);
+import { gzipSync } from 'node:zlib';
 
 /** File name of a page in its directory: `index.html` or `index.html.gz`. */
 export function pageFileName(gz: boolean): string {
@@ -27,11 +23,42 @@ export function pageExists(dir: string, gz: boolean): boolean {
 
 let tmpCounter = 0;
 
+/** A page's text, or its text in pieces to write one after the other (PageTemplates.page). */
+export type PageContent = string | readonly string[];
+
+/**
+ * Writes `content` to `path` (created or truncated) as UTF-8, the pieces one after the other. A
+ * piece is written from the string itself: Node encodes it into memory it frees at once, which
+ * the next page reuses (a Buffer of each 1.6 MB page would be new memory every time).
+ */
+function writeContentSync(path: string, content: PageContent | Buffer): void {
+  if (typeof content === 'string' || Buffer.isBuffer(content)) {
+    writeFileSync(path, content);
+    return;
+  }
+  const fd = openSync(path, 'w');
+  try {
+    for (const piece of content) {
+      const written = writeSync(fd, piece);
+      if (written === Buffer.byteLength(piece, 'utf8')) continue;
+      // A short write (rare for a file): the rest from its bytes.
+      const bytes = Buffer.from(piece, 'utf8');
+      for (let done = written; done < bytes.length; ) done += writeSync(fd, bytes, done);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function gzipped(content: PageContent): Buffer {
+  return gzipSync(typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.concat(content.map((p) => Buffer.from(p, 'utf8'))));
+}
+
 /** Writes `content` to `path` atomically, creating parent directories. */
-export function writeFileAtomic(path: string, content: string | Buffer): void {
+export function writeFileAtomic(path: string, content: PageContent | Buffer): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${tmpCounter++}`;
-  writeFileSync(tmp, content);
+  writeContentSync(tmp, content);
   renameSync(tmp, path);
 }
 
@@ -39,20 +66,9 @@ export function writeFileAtomic(path: string, content: string | Buffer): void {
  * Writes the page for `dir` atomically (index and job pages, rewritten while a web server may
  * serve them); returns its path.
  */
-export function writePage(dir: string, html: string, gz: boolean): string {
+export function writePage(dir: string, html: PageContent, gz: boolean): string {
   const path = pagePath(dir, gz);
-  writeFileAtomic(path, gz ? gzipSync(Buffer.from(html, 'utf8')) : html);
-  return path;
-}
-
-/**
- * Writes a run page (written once) directly, without a temp file, asynchronously so that many
- * writes overlap with rendering; returns its path.
- */
-export async function writePageAsync(dir: string, html: string, gz: boolean): Promise<string> {
-  const path = pagePath(dir, gz);
-  await mkdir(dir, { recursive: true });
-  await writeFile(path, gz ? await gzipAsync(Buffer.from(html, 'utf8')) : html);
+  writeFileAtomic(path, gz ? gzipped(html) : html);
   return path;
 }
 
@@ -62,10 +78,10 @@ export async function writePageAsync(dir: string, html: string, gz: boolean): Pr
  * promise per step), which made up half of a full render's CPU (docs/BENCHMARKS.md, Reports).
  * Returns its path.
  */
-export function writeRunPage(dir: string, html: string, gz: boolean): string {
+export function writeRunPage(dir: string, html: PageContent, gz: boolean): string {
   const path = pagePath(dir, gz);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path, gz ? gzipSync(Buffer.from(html, 'utf8')) : html);
+  writeContentSync(path, gz ? gzipped(html) : html);
   return path;
 }
 

@@ -18,7 +18,7 @@ import { CHART_MAX_RUNS, durationChartSvg } from './chart.js';
 import { type JobView, type NotificationView, type RunView, applySummary, attachOutput, jobView, runView } from './model.js';
 import { readRunOutputIfExistsSync } from './output.js';
 import { PyDateTime } from './pytime.js';
-import { pageExists, writeIfChanged, writePage, writeRunPage } from './page-files.js';
+import { type PageContent, pageExists, writeIfChanged, writePage, writeRunPage } from './page-files.js';
 import { type JobRenderState, type RenderState, emptyState, readState, writeState } from './state.js';
 import { type PageTemplates, builtinTemplateDir, loadTemplates } from './template-env.js';
 
@@ -85,7 +85,7 @@ async function writeRunPages(
   runs: readonly RunView[],
   jobDir: string,
   gz: boolean,
-  render: (run: RunView) => Promise<string>,
+  render: (run: RunView) => Promise<PageContent>,
   written: string[],
 ): Promise<void> {
   for (const run of runs) written.push(writeRunPage(join(jobDir, run.id), await render(run), gz));
@@ -189,7 +189,7 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
     await writeRunPages(toWrite, jobDir, gz, async (run) => {
       attachOutput(run, await readOutput(job.name, run.id), config.reportRunOutputStart, config.reportRunOutputEnd);
       run.notifications = await notificationsView(store, run.id, log);
-      const html = templates.render('run.html', runContext(run));
+      const html = templates.page('run.html', runContext(run));
       run.output = null;
       run.output_html = '';
       return html;
@@ -199,7 +199,7 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
     // Without a record of the last render, an existing job page is only rewritten when one of
     // its runs got a page now (as the original decides).
     if (!regenerate && prev === undefined && toWrite.length === 0 && pageExists(jobDir, gz) && state.paused === undefined) continue;
-    const html = templates.render('job.html', {
+    const html = templates.page('job.html', {
       job: view,
       runs: runViews,
       chart_svg: durationChartSvg(runViews),
@@ -229,7 +229,7 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
       jobNames: names, includeRunning: false, failedOnly: true, orderBy: 'stop_time', order: 'desc', limit: INDEX_FAILED_RUNS,
     });
     const jobList = jobs.flatMap((j) => views.get(j.name) ?? []);
-    const html = templates.render('index.html', {
+    const html = templates.page('index.html', {
       jobs: jobList,
       runs: latest.flatMap(toView),
       failed_runs: failed.flatMap(toView),

@@ -43,6 +43,7 @@ interface CompilerProto {
   compileAdd(node: { left: unknown; right: unknown }, frame: unknown): void;
   compileCompare(node: { expr: unknown; ops: Array<{ type: string; expr: unknown }> }, frame: unknown): void;
   compileRoot(node: unknown, frame: unknown): void;
+  compileOutput(node: { children: unknown[] }, frame: unknown): void;
   templateName?: string;
 }
 /** nunjucks' Frame (variables of a scope), as its runtime defines it. */
@@ -56,6 +57,50 @@ const COMPAT_MEMBERS = new Set([
   'pop', 'append', 'remove', 'count', 'index', 'find', 'insert',
   'items', 'iteritems', 'values', 'itervalues', 'keys', 'iterkeys', 'get', 'popitem', 'setdefault', 'update',
 ]);
+/**
+ * A character beyond Latin-1 in a built-in template's text (the '–' of the page titles) stands as
+ * `\x01&#x2013;\x01` while its page is built, and {@link PageTemplates.page} gives the character
+ * as a piece of its own in place of the mark, so that the file is byte for byte what the character would give.
+ * Why: V8 keeps a string at one byte a character only while every character is Latin-1, so one
+ * '–' in a title made the whole page (1.6 MB for a job of 4,000 runs) two bytes a character when
+ * it was flattened to be written: 3.3 MB copied into new memory per page, then encoded (an eighth
+ * of an incremental render; docs/BENCHMARKS.md). Escaped data cannot hold a mark ('&' becomes
+ * `&amp;`), and templates in `template_dir` are compiled as they are.
+ */
+const wideMark = (c: string): string => `\x01&#x${(c.codePointAt(0) as number).toString(16)};\x01`;
+// eslint-disable-next-line no-control-regex -- the mark is made of \x01 on purpose: no text holds it
+const WIDE_MARK_RE = /\x01&#x([0-9a-f]{1,6});\x01/g;
+const WIDE_MARK_START = '\x01&#x';
+
+/** The character a mark's hex digits stand for (null: not one). */
+function markedChar(hex: string): string | null {
+  const code = parseInt(hex, 16);
+  return /^[0-9a-f]{1,6}$/.test(hex) && code <= 0x10ffff ? String.fromCodePoint(code) : null;
+}
+
+/** The text of a page with its marks as the characters they stand for. */
+function unmarkText(html: string): string {
+  return html.includes(WIDE_MARK_START) ? html.replace(WIDE_MARK_RE, (mark, hex: string) => markedChar(hex) ?? mark) : html;
+}
+
+/**
+ * A page as pieces to write one after the other: slices of the text between marks (they share the
+ * one-byte text) and the characters the marks stand for.
+ */
+function unmarkPieces(html: string): string[] {
+  const pieces: string[] = [];
+  let from = 0;
+  for (let i = html.indexOf(WIDE_MARK_START); i !== -1; i = html.indexOf(WIDE_MARK_START, i + 1)) {
+    const end = html.indexOf(';\x01', i);
+    const char = end === -1 || end - i > 12 ? null : markedChar(html.slice(i + WIDE_MARK_START.length, end));
+    if (char === null) continue;
+    pieces.push(html.slice(from, i), char);
+    from = end + 2;
+    i = end;
+  }
+  pieces.push(from === 0 ? html : html.slice(from));
+  return pieces;
+}
 let hooksInstalled = false;
 /** Sees the syntax tree of every template nunjucks compiles (set while templates load). */
 let rootObserver: ((templatePath: string, root: AstNode) => void) | null = null;
@@ -156,6 +201,18 @@ function installHooks(): void {
       this.compile(node.right, frame);
       this._emit(')');
     };
+  // The built-in templates' text beyond Latin-1 is compiled as marks (see WIDE_MARK).
+  const origOutput = proto.compileOutput;
+  const templateData = (nunjucks as unknown as { nodes: { TemplateData: new () => { value: unknown } } }).nodes.TemplateData;
+  const builtinDir = builtinTemplateDir();
+  proto.compileOutput = function (this: CompilerProto, node, frame): void {
+    if (typeof this.templateName === 'string' && this.templateName.startsWith(builtinDir)) {
+      for (const child of node.children) {
+        if (child instanceof templateData && typeof child.value === 'string') child.value = child.value.replace(/[^\0-\xff]/gu, wideMark);
+      }
+    }
+    origOutput.call(this, node, frame);
+  };
   proto.compileSub = binary('dsariSub');
   proto.compileAdd = binary('dsariAdd');
   proto.compileCompare = function (this: CompilerProto, node, frame): void {
@@ -194,6 +251,8 @@ export interface TemplateEnvOptions {
 /** A compiled set of page templates. */
 export interface PageTemplates {
   render(name: TemplateName, context: Record<string, unknown>): string;
+  /** The page as `render` gives it, as pieces to write one after the other (see WIDE_MARK_RE). */
+  page(name: TemplateName, context: Record<string, unknown>): string[];
 }
 
 /** Where a template name resolves to (for error messages). */
@@ -289,6 +348,43 @@ function compileError(err: unknown, file: string): TemplateError {
   });
 }
 
+/** What a `{{ … }}` of an autoescaping template outputs for a value (nunjucks' suppressValue). */
+function out(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (value instanceof nunjucks.runtime.SafeString) return value.toString();
+  return (nunjucks.lib as unknown as { escape(s: string): string }).escape(String(value));
+}
+
+interface RowHelpers {
+  /** nunjucks' own `urlencode` filter (for a string: encodeURIComponent). */
+  urlencode(v: unknown): unknown;
+  when(t: unknown): unknown;
+  outcome(run: { running?: unknown; failed?: unknown; exit_code?: unknown } | undefined): unknown;
+  duration(v: unknown): unknown;
+}
+
+/**
+ * The rows of the built-in job page's run table, exactly as this loop of the template made them
+ * (test/report/run-rows.test.ts compares the two on generated runs):
+ *
+ *     {% for run in runs %}
+ *     <tr{% if run.failed %} class="fail"{% endif %}><td><a href="{{ run.id | urlencode }}/">{{ when(run.stop_time) }}</a></td>…</tr>
+ *     {% endfor %}
+ *
+ * In JavaScript because it runs for every run of the job (4,000 on a busy one): as a loop of the
+ * template it was a quarter of an incremental render (docs/BENCHMARKS.md).
+ */
+function runRows(runs: unknown, h: RowHelpers): string {
+  const list: unknown[] = Array.isArray(runs) ? runs : runs !== null && typeof runs === 'object' && Symbol.iterator in runs ? Array.from(runs as Iterable<unknown>) : [];
+  let html = '';
+  for (const item of list) {
+    const run = (item ?? {}) as { id?: unknown; failed?: unknown; stop_time?: unknown; duration?: unknown; display_trigger_type?: unknown; running?: unknown; exit_code?: unknown };
+    const href = out(typeof run.id === 'string' ? encodeURIComponent(run.id) : h.urlencode(run.id));
+    html += `\n<tr${run.failed ? ' class="fail"' : ''}><td><a href="${href}/">${out(h.when(run.stop_time))}</a></td><td class="num">${out(h.duration(run.duration))}</td><td class="num">${out(h.outcome(item as Parameters<RowHelpers['outcome']>[0]))}</td><td class="opt">${out(run.display_trigger_type)}</td><td class="opt mono"><a href="${href}/">${out(run.id)}</a></td></tr>\n`;
+  }
+  return html;
+}
+
 /**
  * Builds the environment and compiles the three page templates.
  * @throws TemplateError naming the template file and line of a syntax error
@@ -304,7 +400,8 @@ export function loadTemplates(options: TemplateEnvOptions): PageTemplates {
   env.addGlobal('now', now);
   env.addGlobal('strip_ms', stripMs);
   env.addFilter('strip_ms', stripMs);
-  env.addFilter('duration', (v: unknown) => humanDuration(secondsOf(v)));
+  const duration = (v: unknown): string => humanDuration(secondsOf(v));
+  env.addFilter('duration', duration);
   env.addFilter('ago', (v: unknown) => relativeTime(epochOf(v), options.now));
   env.addFilter('datetime', (v: unknown) => absoluteTime(epochOf(v)));
   env.addFilter('isotime', (v: unknown) => isoTime(epochOf(v)));
@@ -315,19 +412,23 @@ export function loadTemplates(options: TemplateEnvOptions): PageTemplates {
   ));
   // Helpers of the built-in templates (JavaScript rather than macros: they run for every row).
   const safe = (html: string): nunjucks.runtime.SafeString => new nunjucks.runtime.SafeString(html);
-  env.addGlobal('when', (t: unknown) => {
+  const when = (t: unknown): nunjucks.runtime.SafeString | '' => {
     const epoch = epochOf(t);
     if (epoch === null) return '';
     const [iso, absolute] = isoAndAbsoluteTime(epoch);
     return safe(`<time datetime="${iso}" title="${absolute}">${relativeTime(epoch, options.now)}</time>`);
-  });
-  env.addGlobal('outcome', (run: { running?: unknown; failed?: unknown; exit_code?: unknown } | undefined) => {
+  };
+  env.addGlobal('when', when);
+  const outcome = (run: { running?: unknown; failed?: unknown; exit_code?: unknown } | undefined): nunjucks.runtime.SafeString | '' => {
     if (run === undefined || run === null) return '';
     if (run.running === true) return safe('<span class="badge running">running</span>');
     const code = escapeHtml(String(run.exit_code));
     if (run.failed === true) return safe(`<span class="badge fail" title="exit code ${code}">${code}</span>`);
     return safe('<span class="badge ok" title="exit code 0">0</span>');
-  });
+  };
+  env.addGlobal('outcome', outcome);
+  const urlencode = env.getFilter('urlencode') as (v: unknown) => unknown;
+  env.addGlobal('run_rows', (runs: unknown) => safe(runRows(runs, { when, outcome, duration, urlencode })));
   // addTest exists at runtime but is missing from @types/nunjucks.
   (env as unknown as { addTest(name: string, fn: (v: unknown) => boolean): void }).addTest(
     'none',
@@ -361,24 +462,26 @@ export function loadTemplates(options: TemplateEnvOptions): PageTemplates {
     }
     compiled.set(name, env.getTemplate(name));
   }
+  const renderMarked = (name: TemplateName, context: Record<string, unknown>): string => {
+    const tmpl = compiled.get(name);
+    if (tmpl === undefined) throw new TemplateError(`template ${name} is not loaded`, name, undefined);
+    try {
+      return tmpl.render(context);
+    } catch (err) {
+      const file = templatePath(dirs, name);
+      // Runtime errors carry the parser's 0-based line (syntax errors are reported 1-based).
+      const raw = lineOf(err);
+      const line = raw === undefined ? undefined : raw + 1;
+      throw new TemplateError(
+        `template ${file}${line === undefined ? '' : `, line ${line}`}: ${cleanMessage(err)}`,
+        file,
+        line,
+        { cause: err },
+      );
+    }
+  };
   return {
-    render(name, context) {
-      const tmpl = compiled.get(name);
-      if (tmpl === undefined) throw new TemplateError(`template ${name} is not loaded`, name, undefined);
-      try {
-        return tmpl.render(context);
-      } catch (err) {
-        const file = templatePath(dirs, name);
-        // Runtime errors carry the parser's 0-based line (syntax errors are reported 1-based).
-        const raw = lineOf(err);
-        const line = raw === undefined ? undefined : raw + 1;
-        throw new TemplateError(
-          `template ${file}${line === undefined ? '' : `, line ${line}`}: ${cleanMessage(err)}`,
-          file,
-          line,
-          { cause: err },
-        );
-      }
-    },
+    render: (name, context) => unmarkText(renderMarked(name, context)),
+    page: (name, context) => unmarkPieces(renderMarked(name, context)),
   };
 }
