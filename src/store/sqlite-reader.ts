@@ -44,9 +44,12 @@ export function openSqliteReader(
   }
   const db = new Database(file, { readonly: true, timeout: options.timeout });
   try {
-    // Up to 64 MB of page cache (SQLite's default is 2 MB): a job's runs are spread over the
-    // whole table, and a render reading ten jobs of 4,000 runs re-read the same pages each time.
-    db.pragma('cache_size = -65536');
+    // SQLite's own default page cache (2 MB; better-sqlite3 sets 16 MB, and readers here once
+    // had 64 MB): what readers read comes from indexes in order (a job's runs from the covering
+    // job/stop-time index, the summaries from a scan of another), so pages are not read twice, and
+    // a bigger cache only meant new memory for every page read (a page fault per 4 KB: the
+    // summaries' scan of 200,000 runs 55 → 24 ms; docs/BENCHMARKS.md).
+    db.pragma('cache_size = -2000');
     const names = (type: string): Set<string> =>
       new Set(db.prepare('SELECT name FROM sqlite_master WHERE type = ?').pluck().all(type) as string[]);
     const tables = names('table');
