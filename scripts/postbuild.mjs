@@ -32,9 +32,12 @@ if (process.env.DSARI_NO_BUNDLE !== '1') {
     const bundle = await rolldown({
       input: `${cli}${name}.js`,
       platform: 'node',
-      // Only our own modules (relative imports) are bundled, and the helper rolldown itself adds
-      // where it rewrites a tagged template (the console's `</script>`), which it embeds.
-      external: (id, importer) => importer !== undefined && !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('@oxc-project/runtime/'),
+      // Only our own modules (relative imports) are bundled, the helper rolldown itself adds
+      // where it rewrites a tagged template (the console's `</script>`), which it embeds, and
+      // commander, which every command loads first: as a package it is seven CommonJS files,
+      // resolved and wrapped one by one (`dsari schedule … -n 5`: 153 → 142 ms, `node -e 0` 99).
+      // Other packages stay imports, loaded only by the commands that use them.
+      external: (id, importer) => importer !== undefined && !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('@oxc-project/runtime/') && id !== 'commander',
       logLevel: 'warn',
     });
     await bundle.write({ dir: out, format: 'esm', entryFileNames: '[name].js', chunkFileNames: `_${name}.[name]-[hash].js`, sourcemap: true });
