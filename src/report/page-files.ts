@@ -23,6 +23,9 @@ export function pageExists(dir: string, gz: boolean): boolean {
 
 let tmpCounter = 0;
 
+/** Pages shorter than this (characters) are written in one piece. */
+const SMALL_PAGE = 256 * 1024;
+
 /** A page's text, or its text in pieces to write one after the other (PageTemplates.page). */
 export type PageContent = string | readonly string[];
 
@@ -34,6 +37,11 @@ export type PageContent = string | readonly string[];
 function writeContentSync(path: string, content: PageContent | Buffer): void {
   if (typeof content === 'string' || Buffer.isBuffer(content)) {
     writeFileSync(path, content);
+    return;
+  }
+  // A page of a few KB (a run page) is joined and written at once: one write, not three.
+  if (content.reduce((n, piece) => n + piece.length, 0) < SMALL_PAGE) {
+    writeFileSync(path, content.join(''));
     return;
   }
   const fd = openSync(path, 'w');
