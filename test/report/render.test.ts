@@ -282,6 +282,32 @@ describe('renderReports', () => {
     expect(gunzipSync(readFileSync(join(html, 'build', 'index.html.gz'))).toString('utf8')).toContain(runId(1));
   });
 
+  it('pages hold the title dash as UTF-8 and wide characters of the data as they are, plain and gzipped, large pages too', async () => {
+    // 1,000 runs make a job page of ~400 K characters: written in pieces (small pages in one).
+    const runs: FixtureRun[] = Array.from({ length: 1000 }, (_, i) => ({
+      job: 'build', id: runId(i), start: NOW - 90_000 + i * 60, stop: NOW - 90_000 + i * 60 + 5, exit: i % 7 === 0 ? 2 : 0,
+      triggerType: 'file', triggerData: { type: i === 3 ? 'hook → ☃' : 'hook' }, output: i === 3 ? 'snow ☃\n' : 'ok\n',
+    }));
+    writeRuns(dataDir, runs);
+    for (const gz of [false, true]) {
+      await render(config(dataDir, JOBS, { reportHtmlGz: gz }), true);
+      const page = (rel: string): string => {
+        const bytes = readFileSync(join(html, rel, gz ? 'index.html.gz' : 'index.html'));
+        return (gz ? gunzipSync(bytes) : bytes).toString('utf8');
+      };
+      const jobPage = page('build');
+      expect(jobPage.length).toBeGreaterThan(256 * 1024);
+      expect(jobPage).toContain('<title>build – dsari</title>');
+      expect(jobPage).toContain('<td class="opt">hook → ☃</td>');
+      expect(jobPage).not.toContain('\x01');
+      expect(jobPage.match(/<tr class="fail">/g)).toHaveLength(143);
+      const runPage = page(`build/${runId(3)}`);
+      expect(runPage).toMatch(/<title>build [^<]+ \(0\) – dsari<\/title>/);
+      expect(runPage).toContain('snow ☃');
+      expect(runPage).not.toContain('\x01');
+    }
+  });
+
   it('template_dir overrides templates by name; templates in the original style work', async () => {
     writeRuns(dataDir, [
       { job: 'build', id: runId(1), start: NOW - 125.5, stop: NOW - 60, exit: 0, triggerType: 'file', triggerData: { description: 'by <hand>' }, output: 'out <1>' },
