@@ -60,7 +60,7 @@ const COMPAT_MEMBERS = new Set([
 /**
  * A character beyond Latin-1 in a built-in template's text (the '–' of the page titles) stands as
  * `\x01&#x2013;\x01` while its page is built, and {@link PageTemplates.page} gives the character
- * as a piece of its own in place of the mark, so that the file is byte for byte what the character would give.
+ * as a piece of its own in place of the mark: the file is byte for byte what it was without.
  * Why: V8 keeps a string at one byte a character only while every character is Latin-1, so one
  * '–' in a title made the whole page (1.6 MB for a job of 4,000 runs) two bytes a character when
  * it was flattened to be written: 3.3 MB copied into new memory per page, then encoded (an eighth
@@ -159,7 +159,7 @@ function installHooks(): void {
   const frameProto = (runtime['Frame'] as { prototype: FrameProto }).prototype;
   const splitNames = new Map<string, readonly string[]>();
   frameProto.set = function (this: FrameProto, name: string, val: unknown, resolveUp?: boolean): void {
-    if (resolveUp !== true && !name.includes('.')) {
+    if (!resolveUp && !name.includes('.')) {
       this.variables[name] = val;
       return;
     }
@@ -168,7 +168,7 @@ function installHooks(): void {
       parts = name.split('.');
       if (splitNames.size < 10_000) splitNames.set(name, parts);
     }
-    if (resolveUp === true) {
+    if (resolveUp) {
       const frame = this.resolve(parts[0] as string, true);
       if (frame) {
         frame.set(name, val);
@@ -201,7 +201,7 @@ function installHooks(): void {
       this.compile(node.right, frame);
       this._emit(')');
     };
-  // The built-in templates' text beyond Latin-1 is compiled as marks (see WIDE_MARK).
+  // The built-in templates' text beyond Latin-1 is compiled as marks (see wideMark).
   const origOutput = proto.compileOutput;
   const templateData = (nunjucks as unknown as { nodes: { TemplateData: new () => { value: unknown } } }).nodes.TemplateData;
   const builtinDir = builtinTemplateDir();

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir, writeTree } from '../helpers/index.js';
 import { PyDateTime, PyTimedelta } from '../../src/report/pytime.js';
@@ -36,6 +37,25 @@ describe('template environment', () => {
       '|true|2024-01-02T02:04:04.500000+00:00|3600.5|false|3|x1',
     );
     expect(new PyTimedelta(1)).toBeInstanceOf(PyTimedelta);
+  });
+
+  it('scoping, loop variables and attribute lookups give what plain nunjucks gives (the fast paths change no result)', () => {
+    const source = [
+      '{% set x = 1 %}{% for i in items %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }}{{ loop.revindex }}',
+      '{% set x = i %}{% set y = i %}{% endfor %}{{ x }}{{ y }}|{% for k, v in obj %}{{ k }}={{ v }};{% endfor %}',
+      '|{% for a, b in pairs %}{{ a }}{{ b }}{% endfor %}|{% if true %}{% set x = 9 %}{% endif %}{{ x }}',
+      '|{{ obj.a }}{{ obj.missing }}{{ obj.length }}{{ items.length }}{{ items.count(2) }}{{ obj.get("a") }}{{ obj.items() | length }}',
+      '|{{ none_value.attr }}{{ nested.inner.deep }}{{ nested["inner"]["deep"] }}{{ items[1] }}{{ items[1:] | join }}',
+      '|{% macro m(v) %}<{{ v }}>{% endmacro %}{{ m(obj.a) }}{% set cap %}{{ items | join(",") }}{% endset %}{{ cap }}',
+    ].join('');
+    const context = { items: [1, 2, 3], obj: { a: '<1>', b: 2 }, pairs: [['p', 'q'], ['r', 's']], none_value: null, nested: { inner: { deep: 'd&' } }, text: 'x' };
+    const plain = execFileSync(process.execPath, ['-e', `
+      const n = require('nunjucks'); n.installJinjaCompat();
+      const env = new n.Environment(null, { autoescape: true });
+      process.stdout.write(env.renderString(${JSON.stringify(source)}, ${JSON.stringify(context)}));`], { encoding: 'utf8' });
+    expect(plain).toContain('|pqrs|'); // it rendered
+    const t = loadTemplates({ templateDir: templateDir({ 'index.html': source }), now: NOW });
+    expect(t.render('index.html', context)).toBe(plain);
   });
 
   it('autoescapes everything by default, and the ansi filter gives escaped coloured HTML', () => {
