@@ -12,13 +12,10 @@ import { MetricsCollector } from '../metrics/collect.js';
 import { formatExposition } from '../metrics/exposition.js';
 import { parseQuantiles } from '../metrics/quantile.js';
 import { createStore } from '../store/index.js';
+import { workerFile } from './worker-file.js';
 
-/**
- * The file the worker runs: this module's own. In a bundled bin (scripts/postbuild.mjs) this code
- * sits in a chunk in dist/cli/, whose top level is not this module's, so the worker is pointed at
- * dist/http/metrics-worker.js as tsc wrote it (the same depth, so the relative URL holds).
- */
-const WORKER_FILE = /\/http\/metrics-worker\.[jt]s$/.test(import.meta.url) ? new URL(import.meta.url) : new URL('../http/metrics-worker.js', import.meta.url);
+/** The file the worker runs (see workerFile). */
+const WORKER_FILE = workerFile(import.meta.url, 'metrics-worker');
 
 interface Request {
   readonly id: number;

@@ -5,9 +5,9 @@
  * Nothing here logs a token: requests are logged with the token's name at most.
  */
 import { existsSync, lstatSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { type HttpConfig, isLoopback } from '../config/http.js';
 import { DsariError, errorMessage } from '../errors.js';
 import { ListenError } from '../metrics/server.js';
@@ -42,8 +42,6 @@ export const HTTP_LIMITS = {
   maxConnections: 2_000,
   connectionsCheckingIntervalMs: 1_000,
   maxParamLength: 300,
-  /** How long the rest of a refused body (413, 415) is read and dropped after the answer. */
-  lingerMs: 10_000,
 } as const;
 
 export interface HttpServer {
@@ -180,7 +178,12 @@ export function buildApp(options: HttpServerOptions): { app: FastifyInstance; ct
     // A console page asked for without a login goes to the login form, and comes back after.
     if (config.console === true && status === 401 && req.method === 'GET') return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
     reply.code(status);
-    if (!req.raw.complete) lingerForBody(req.raw, reply);
+    // A body refused before it was read (413, 415) is still on its way. Fastify answers it with
+    // `Connection: close`, and closing a socket the client is still writing to resets it: a client
+    // that sends all before it reads (fetch, most libraries) got EPIPE, not the answer. On a kept
+    // connection Node reads the rest and drops it (a lingering close); a client that stops sending
+    // is cut off by the request limits above (~6 s after the answer, measured).
+    if (!req.raw.complete) reply.removeHeader('connection');
     if (config.console === true) return reply.type('text/html; charset=utf-8').send(renderErrorPage(status, message, req.identity));
     return reply.send(errorBody(code, message));
   });
@@ -203,23 +206,6 @@ export function buildApp(options: HttpServerOptions): { app: FastifyInstance; ct
     await exporter.close();
   });
   return { app, ctx };
-}
-
-/**
- * A body refused before it was read (413 over the limit, 415) is still on its way: Fastify answers
- * with `Connection: close`, and closing a socket the client is still writing to resets it, so a
- * client that sends the whole body before it reads (fetch, most libraries) gets EPIPE instead of the
- * answer. Instead the answer goes out on a kept connection and Node reads the rest and drops it, for
- * at most `lingerMs` (what web servers call a lingering close); a client still sending then is cut off.
- */
-function lingerForBody(raw: IncomingMessage, reply: FastifyReply): void {
-  reply.removeHeader('connection');
-  const socket = raw.socket;
-  const timer = setTimeout(() => socket.destroy(), HTTP_LIMITS.lingerMs);
-  timer.unref();
-  const done = (): void => clearTimeout(timer);
-  raw.once('end', done);
-  socket.once('close', done);
 }
 
 /**

@@ -7,13 +7,10 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Config } from '../config/types.js';
 import { DsariError, errorMessage } from '../errors.js';
+import { workerFile } from './worker-file.js';
 
-/**
- * The file the worker runs: this module's own. In a bundled bin (scripts/postbuild.mjs) this code
- * sits in a chunk in dist/cli/, whose top level is not this module's, so the worker is pointed at
- * dist/http/simulate-worker.js as tsc wrote it (the same depth, so the relative URL holds).
- */
-const WORKER_FILE = /\/http\/simulate-worker\.[jt]s$/.test(import.meta.url) ? new URL(import.meta.url) : new URL('../http/simulate-worker.js', import.meta.url);
+/** The file the worker runs (see workerFile). */
+const WORKER_FILE = workerFile(import.meta.url, 'simulate-worker');
 
 /** The console's window: the next day. */
 export const CONSOLE_WINDOW_SECONDS = 86_400;

@@ -59,20 +59,32 @@ function utcFields(secs: number): [number, number, number, number, number, numbe
 const p2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 const p4 = (n: number): string => (n >= 1000 ? String(n) : String(n).padStart(4, '0'));
 
+/** The UTC date ("2026-11-30") and clock ("04:16:32") of a whole epoch second. */
+function dateAndClock(secs: number): [date: string, clock: string] {
+  const [y, mo, d, h, mi, s] = utcFields(secs);
+  return [`${p4(y)}-${p2(mo)}-${p2(d)}`, `${p2(h)}:${p2(mi)}:${p2(s)}`];
+}
+
 /** Absolute UTC time: "2026-11-30 04:16:32 UTC". */
 export function absoluteTime(time: EpochSeconds | null | undefined): string {
   if (time === null || time === undefined || !Number.isFinite(time)) return '';
-  const [y, mo, d, h, mi, s] = utcFields(Math.floor(time));
-  return `${p4(y)}-${p2(mo)}-${p2(d)} ${p2(h)}:${p2(mi)}:${p2(s)} UTC`;
+  const [date, clock] = dateAndClock(Math.floor(time));
+  return `${date} ${clock} UTC`;
+}
+
+/** The whole second and the milliseconds ISO 8601 text shows of `time` (rounded to the ms). */
+function isoParts(time: number): [whole: number, ms: string] {
+  const ms = Math.round(time * 1000);
+  const whole = Math.floor(ms / 1000);
+  return [whole, String(ms - whole * 1000).padStart(3, '0')];
 }
 
 /** ISO 8601 for `<time datetime>`: "2026-11-30T04:16:32.123Z". */
 export function isoTime(time: EpochSeconds | null | undefined): string {
   if (time === null || time === undefined || !Number.isFinite(time)) return '';
-  const ms = Math.round(time * 1000);
-  const whole = Math.floor(ms / 1000);
-  const [y, mo, d, h, mi, s] = utcFields(whole);
-  return `${p4(y)}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(s)}.${String(ms - whole * 1000).padStart(3, '0')}Z`;
+  const [whole, ms] = isoParts(time);
+  const [date, clock] = dateAndClock(whole);
+  return `${date}T${clock}.${ms}Z`;
 }
 
 /**
@@ -80,11 +92,8 @@ export function isoTime(time: EpochSeconds | null | undefined): string {
  * calendar fields computed once where the two agree on the second.
  */
 export function isoAndAbsoluteTime(time: EpochSeconds): [iso: string, absolute: string] {
-  const ms = Math.round(time * 1000);
-  const whole = Math.floor(ms / 1000);
+  const [whole, ms] = isoParts(time);
   if (whole !== Math.floor(time)) return [isoTime(time), absoluteTime(time)];
-  const [y, mo, d, h, mi, s] = utcFields(whole);
-  const date = `${p4(y)}-${p2(mo)}-${p2(d)}`;
-  const clock = `${p2(h)}:${p2(mi)}:${p2(s)}`;
-  return [`${date}T${clock}.${String(ms - whole * 1000).padStart(3, '0')}Z`, `${date} ${clock} UTC`];
+  const [date, clock] = dateAndClock(whole);
+  return [`${date}T${clock}.${ms}Z`, `${date} ${clock} UTC`];
 }

@@ -348,11 +348,12 @@ function compileError(err: unknown, file: string): TemplateError {
   });
 }
 
-/** What a `{{ … }}` of an autoescaping template outputs for a value (nunjucks' suppressValue). */
+/** nunjucks' own output step of `{{ … }}` (null → '', escaped unless safe). */
+const suppressValue = (nunjucks.runtime as unknown as { suppressValue(value: unknown, autoescape: boolean): unknown }).suppressValue;
+
+/** What a `{{ … }}` of an autoescaping template outputs for a value. */
 function out(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (value instanceof nunjucks.runtime.SafeString) return value.toString();
-  return (nunjucks.lib as unknown as { escape(s: string): string }).escape(String(value));
+  return String(suppressValue(value, true));
 }
 
 interface RowHelpers {

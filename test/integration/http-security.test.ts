@@ -132,6 +132,27 @@ describe('HTTP API: security and bad input', () => {
     expect((await call(h.base, '/healthz')).status).toBe(200);
   });
 
+  it('answers a refused body with 413 on a kept connection, and cuts off a client that stops sending the rest', async () => {
+    h = await startHttpDaemon(JOBS);
+    const url = new URL(h.base);
+    const socket = connect(Number(url.port), url.hostname);
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (d: string) => (answer += d));
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`POST /api/v1/jobs/echo/trigger HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${h.tokens.operate}\r\n` +
+      'Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n');
+    socket.write('x'.repeat(200_000)); // then nothing more: 9.8 MB are never sent
+    await waitFor('the 413', () => answer.includes('body_too_large'), { timeoutMs: 10_000 });
+    const answered = Date.now();
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer.toLowerCase()).not.toMatch(/\r\nconnection: close/);
+    // The daemon waits for the rest until its request limits end it (~6 s here), then closes the socket.
+    const at = await closed;
+    expect(at - answered).toBeLessThan(20_000);
+    expect((await call(h.base, '/healthz')).status).toBe(200);
+  }, 40_000);
+
   it('answers 404 for unknown jobs and runs, and never reads outside the data directory', async () => {
     h = await startHttpDaemon(JOBS);
     for (const [method, path] of [['GET', '/api/v1/jobs/nope'], ['GET', '/api/v1/jobs/nope/runs'], ['POST', '/api/v1/jobs/nope/trigger'], ['GET', '/api/v1/runs/0b5e0f3c-0000-4000-8000-000000000000'], ['GET', '/api/v1/runs/0b5e0f3c-0000-4000-8000-000000000000/output'], ['POST', '/api/v1/runs/0b5e0f3c-0000-4000-8000-000000000000/cancel']] as const) {
