@@ -16,6 +16,23 @@ import { fileURLToPath } from 'node:url';
 const cli = fileURLToPath(new URL('../dist/cli/', import.meta.url));
 const BUNDLED = ['dsari', 'dsari-daemon', 'dsari-info', 'dsari-render', 'dsari-prometheus-exporter'];
 
+// commander requires node:child_process when it loads, for executable subcommands, which dsari
+// does not use: as bundled, every command paid for loading it (with dgram and the socket
+// internals it pulls in, ~1–2 ms). Inside commander it is now loaded on first use.
+const LAZY_CHILD_PROCESS = '\0dsari-lazy-child-process';
+const isCommanderChildProcess = (id, importer) =>
+  id === 'node:child_process' && importer !== undefined && /[\\/]node_modules[\\/]commander[\\/]/.test(importer);
+const lazyChildProcessForCommander = {
+  name: 'dsari-lazy-child-process',
+  resolveId(id, importer) {
+    return isCommanderChildProcess(id, importer) ? LAZY_CHILD_PROCESS : null;
+  },
+  load(id) {
+    if (id !== LAZY_CHILD_PROCESS) return null;
+    return "let loaded;\nmodule.exports = new Proxy({}, { get(_, key) { loaded ??= require('node:child_process'); return loaded[key]; } });\n";
+  },
+};
+
 if (process.env.DSARI_NO_BUNDLE !== '1') {
   let rolldown;
   try {
@@ -37,8 +54,11 @@ if (process.env.DSARI_NO_BUNDLE !== '1') {
       // commander, which every command loads first: as a package it is seven CommonJS files,
       // resolved and wrapped one by one (`dsari schedule … -n 5`: 153 → 142 ms, `node -e 0` 99).
       // Other packages stay imports, loaded only by the commands that use them.
-      external: (id, importer) => importer !== undefined && !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('@oxc-project/runtime/') && id !== 'commander',
+      external: (id, importer) =>
+        importer !== undefined && !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('@oxc-project/runtime/') && id !== 'commander' &&
+        id !== LAZY_CHILD_PROCESS && !isCommanderChildProcess(id, importer),
       logLevel: 'warn',
+      plugins: [lazyChildProcessForCommander],
     });
     await bundle.write({ dir: out, format: 'esm', entryFileNames: '[name].js', chunkFileNames: `_${name}.[name]-[hash].js`, sourcemap: true });
     await bundle.close();

@@ -5,7 +5,8 @@
  * directory or a file, and never writes a row; a PostgreSQL or MySQL database is opened the way
  * every dsari command opens it.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqlitePackage } from '../lazy-packages.js';
 import { accessSync, constants, existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../config/index.js';
@@ -127,7 +128,7 @@ export function checkSqlite(file: string): Finding[] {
   }
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = new (sqlitePackage())(file, { readonly: true, fileMustExist: true });
   } catch (err) {
     return [error(check, `cannot open ${file}: ${errorMessage(err)}`, `check the file's permissions (the daemon needs read and write)`)];
   }

@@ -54,10 +54,7 @@ export class OutputError extends DsariError {
   }
 }
 
-/** `DATA_DIR/runs/JOB/RUN_ID`: the directory of one run (SPEC §2). */
-export function runDirectory(dataDir: string, jobName: string, runId: string): string {
-  return join(dataDir, 'runs', jobName, runId);
-}
+export { runDirectory } from './run-directory.js';
 
 function toOutputFile(path: string, compression: OutputCompression, st: Stats): OutputFile {
   return { path, compression, size: st.size, mtime: st.mtimeMs / 1000 };

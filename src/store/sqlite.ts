@@ -7,7 +7,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqlitePackage } from '../lazy-packages.js';
 import type { EpochSeconds } from '../clock.js';
 import { StoreError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -148,7 +149,7 @@ export class SqliteStore implements RunStore {
     let db: Database.Database;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      db = new Database(this.file, { timeout: SQLITE_BUSY_STEP_MS });
+      db = new (sqlitePackage())(this.file, { timeout: SQLITE_BUSY_STEP_MS });
     } catch (err) {
       throw new StoreError(`cannot open SQLite database ${this.file}: ${errorMessage(err)}`, { cause: err });
     }

@@ -4,6 +4,7 @@
  * loaded at all. Asserted on the built CLI, with a preloaded module that lists at exit what the
  * process loaded; the positive cases show the listing sees a package when it is used.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,6 +49,24 @@ describe('modules loaded by a command', () => {
     expect(l.packages.has('better-sqlite3')).toBe(true);
     for (const p of NOT_FOR_READERS) expect(l.packages.has(p), p).toBe(false);
     expect(l.builtins.has('repl')).toBe(false);
+    // the output readers (zlib, xz through a child process) are loaded by `run output` only, and
+    // commander's child_process (executable subcommands, unused) on first use
+    for (const b of ['zlib', 'child_process', 'fs/promises']) expect(l.builtins.has(b), b).toBe(false);
+  });
+
+  it('dsari-info run show and --version load no output reader; --version no database driver', async () => {
+    const show = await loadedBy(tmp.path, 'dsari-info', fx.args('run', 'show', '--help'));
+    for (const b of ['zlib', 'child_process']) expect(show.builtins.has(b), b).toBe(false);
+    const version = await loadedBy(tmp.path, 'dsari-info', ['--version']);
+    expect(version.packages.has('better-sqlite3')).toBe(false);
+    for (const b of ['zlib', 'child_process']) expect(version.builtins.has(b), b).toBe(false);
+  });
+
+  it('but run output loads them when it needs them: an xz output runs xz as a child process', async () => {
+    const id = 'aaaaaaaa-0000-4000-8000-000000000001';
+    fx.writeOutput('backup', id, 'output.txt.xz', execFileSync('xz', ['-c'], { input: 'compressed output\n' }));
+    const out = await loadedBy(tmp.path, 'dsari-info', fx.args('run', 'output', id));
+    expect(out.builtins.has('child_process')).toBe(true);
   });
 
   it('dsari-info job list loads no template engine, RRULE (cron schedules only), YAML writer or driver', async () => {

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { UsageError, errorMessage } from '../../errors.js';
 import { runNotifications, type NotificationRow } from '../../notify/outbox.js';
-import { runDirectory } from '../../report/output.js';
+import { runDirectory } from '../../report/run-directory.js';
 import type { RunRecord, RunStore } from '../../store/types.js';
 import { newCommand } from '../common.js';
 import { loadContext, openStore } from '../context.js';
