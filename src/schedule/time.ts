@@ -130,8 +130,7 @@ export function formatIso(epoch: EpochSeconds, zone: string, fractionDigits = 6)
   const frac = units - whole * scale;
   const offset = UTC_NAMES.has(zone) ? 0 : zoneModel(zone).offsetAt(whole);
   const local = (whole + offset) * 1000;
-  // 1970–9999: the Date's own ISO text (a listing formats thousands of times).
-  const dateTime = local >= 0 && local < MAX_FAST_ISO_MS ? new Date(local).toISOString().slice(0, 19) : slowDateTime(local);
+  const dateTime = local >= 0 && local < MAX_FAST_ISO_MS ? fastDateTime(whole + offset) : slowDateTime(local);
   if (fractionDigits <= 0) return dateTime + offsetText(offset);
   const digits = String(frac);
   return `${dateTime}.${digits.length >= fractionDigits ? digits : '0'.repeat(fractionDigits - digits.length) + digits}${offsetText(offset)}`;
@@ -141,6 +140,24 @@ const SCALES = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
 
 /** 10000-01-01T00:00:00Z: from there on toISOString writes six-digit years. */
 const MAX_FAST_ISO_MS = 253_402_300_800_000;
+
+/** Two-digit texts of 0–59. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+// The date part of the last day formatted: listings format thousands of times, mostly of a few days.
+let lastDay = NaN;
+let lastDayText = '';
+
+/** `YYYY-MM-DDTHH:MM:SS` of whole seconds 1970–9999 (the date from the Date's own ISO text, once per day). */
+function fastDateTime(seconds: number): string {
+  const day = Math.floor(seconds / 86_400);
+  if (day !== lastDay) {
+    lastDayText = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    lastDay = day;
+  }
+  const sod = seconds - day * 86_400;
+  const minutes = Math.floor(sod / 60);
+  return `${lastDayText}${TWO_DIGITS[Math.floor(minutes / 60)] as string}:${TWO_DIGITS[minutes % 60] as string}:${TWO_DIGITS[sod % 60] as string}`;
+}
 
 function slowDateTime(ms: number): string {
   const d = new Date(ms);

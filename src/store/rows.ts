@@ -75,18 +75,46 @@ export const UNKNOWN_EXIT_CODE = -1;
 
 /** A row of runs. */
 export function finishedFromRow(row: RawRow): FinishedRun {
+  return finishedFromColumns(
+    row.job_name, row.run_id, row.schedule_time, row.start_time, row.stop_time, row.exit_code, row.trigger_type, row.trigger_data, row.run_data,
+  );
+}
+
+/**
+ * A row of runs read as an array of FINISHED_COLUMNS' values, in their order (SQLite's raw rows:
+ * no object per row to make before the record; docs/BENCHMARKS.md), as a RunRecord.
+ */
+export function finishedRecordFromValues(values: readonly unknown[]): RunRecord {
+  const run = finishedFromColumns(
+    values[0], values[1], values[2] as EpochSeconds | null, values[3] as EpochSeconds | null, values[4] as EpochSeconds | null, values[5], values[6], values[7], values[8],
+  ) as FinishedRun & { running?: boolean };
+  run.running = false;
+  return run as RunRecord;
+}
+
+function finishedFromColumns(
+  jobName: unknown,
+  runId: unknown,
+  scheduleTime: EpochSeconds | null,
+  startTime: EpochSeconds | null,
+  stopTime: EpochSeconds | null | undefined,
+  exitCode: unknown,
+  triggerType: unknown,
+  triggerData: unknown,
+  runData: unknown,
+): FinishedRun {
   // Spelled out rather than spreading runningFromRow's object: one object per row, not two
   // (listings of thousands of runs; docs/BENCHMARKS.md).
   return {
-    jobName: text(row.job_name),
-    runId: text(row.run_id),
-    scheduleTime: num(row.schedule_time, 0),
-    startTime: num(row.start_time, 0),
-    triggerType: text(row.trigger_type),
-    triggerData: parseJsonColumn(row.trigger_data),
-    runData: parseJsonColumn(row.run_data),
-    stopTime: num(row.stop_time, 0),
-    exitCode: Math.trunc(num(row.exit_code, UNKNOWN_EXIT_CODE)),
+    jobName: text(jobName),
+    runId: text(runId),
+    scheduleTime: num(scheduleTime, 0),
+    startTime: num(startTime, 0),
+    triggerType: text(triggerType),
+    triggerData: parseJsonColumn(triggerData),
+    runData: parseJsonColumn(runData),
+    stopTime: num(stopTime, 0),
+    exitCode: Math.trunc(num(exitCode, UNKNOWN_EXIT_CODE)),
   };
 }
 

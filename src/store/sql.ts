@@ -4,7 +4,7 @@
  * the difference of two times is computed — comes from a {@link SqlDialect}.
  */
 import type { EpochSeconds } from '../clock.js';
-import type { JobSummary, RunQuery, RunRecord } from './types.js';
+import type { JobSummary, RunQuery, RunRecord, ScanOrder } from './types.js';
 
 export interface SqlDialect {
   /** A time as a statement parameter. */
@@ -73,10 +73,7 @@ export function selectForQuery(
   runIds?: readonly string[],
 ): Statement {
   const params: unknown[] = [];
-  const where: string[] = [];
-  if (q.jobNames && q.jobNames.length > 0) where.push(inList('job_name', q.jobNames, params));
-  const ids = runIds ?? q.runIds;
-  if (ids && ids.length > 0) where.push(inList('run_id', ids, params));
+  const where = namesWhere(q, params, runIds);
   if (q.after !== undefined && q.orderBy !== 'stop_time') {
     const col = q.orderBy ?? 'start_time';
     const op = q.order === 'asc' ? '>' : '<';
@@ -103,6 +100,31 @@ export function selectForQuery(
     params.push(Math.max(0, Math.floor(q.limit)));
   }
   return { sql, params };
+}
+
+/** The conditions on job names and run ids of a query (their values pushed onto `params`). */
+function namesWhere(q: Pick<RunQuery, 'jobNames' | 'runIds'>, params: unknown[], runIds?: readonly string[]): string[] {
+  const where: string[] = [];
+  if (q.jobNames && q.jobNames.length > 0) where.push(inList('job_name', q.jobNames, params));
+  const ids = runIds ?? q.runIds;
+  if (ids && ids.length > 0) where.push(inList('run_id', ids, params));
+  return where;
+}
+
+const SCAN_ORDER: Readonly<Record<ScanOrder, string>> = {
+  run_id: 'run_id',
+  start_time_asc: 'start_time, run_id',
+  start_time_desc: 'start_time DESC, run_id',
+};
+
+/** SELECT of finished runs for {@link RunStore.scanFinished}. */
+export function scanFinishedSql(q: Pick<RunQuery, 'jobNames' | 'runIds'>, order: ScanOrder): Statement {
+  const params: unknown[] = [];
+  const where = namesWhere(q, params);
+  return {
+    sql: `SELECT ${FINISHED_COLUMNS} FROM runs${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${SCAN_ORDER[order]}`,
+    params,
+  };
 }
 
 /** Whether a query reads runs_running / runs at all. */

@@ -126,6 +126,19 @@ describe('formatIso', () => {
       }),
       { numRuns: 3000 },
     );
+    // Runs of times close together (a listing's), formatted in turn: the date of the day before
+    // is remembered, so each must still get its own day, hour, minute and second.
+    const run = fc.tuple(fc.integer({ min: 0, max: 2.5e11 }), fc.array(fc.integer({ min: -90_000, max: 90_000 }), { minLength: 1, maxLength: 40 }));
+    fc.assert(
+      fc.property(run, fc.constantFrom('UTC', 'Europe/Berlin', 'Asia/Kolkata'), fc.integer({ min: 0, max: 6 }), ([start, steps], zone, digits) => {
+        let t = start;
+        for (const step of steps) {
+          t += step + step / 7;
+          expect(formatIso(t, zone, digits)).toBe(reference(t, zone, digits));
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('round-trips through parseDateTime', () => {

@@ -3,10 +3,11 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { RunRecord, RunStore } from '../../store/types.js';
 import { collect, newCommand } from '../common.js';
 import { loadContext, openStore, type CliContext } from '../context.js';
-import { formatTimedelta, jobStyle, withOutput, type OutputSink, type Style } from '../output.js';
-import { formatTable, type TableCell } from '../table.js';
+import { formatTimedelta, jobStyle, withOutput, type Style } from '../output.js';
+import { formatTable, type TableCell, type TableOptions } from '../table.js';
 import { prettyJson } from './config.js';
 import { formatArg, isoTime, yamlText, type ListFormat } from './format.js';
+import { isArrayIndex, TextPieces, visitInListingOrder } from './run-scan.js';
 import { runShowCommand } from './run-show.js';
 
 interface RunListOptions {
@@ -93,7 +94,13 @@ export function runsJson(runs: readonly RunRecord[]): string {
   const indices = ids.filter(isArrayIndex);
   const order = indices.length === 0 ? ids : [...indices.sort((a, b) => Number(a) - Number(b)), ...ids.filter((id) => !isArrayIndex(id))];
   const parts = order.map((id) => entries.get(id) as string);
-  return `{\n${parts.join(',\n')}\n}\n`;
+  return jsonObjectText(parts);
+}
+
+/** The JSON object text of entries already in order (each as {@link runJsonEntry} writes it). */
+function jsonObjectText(entries: readonly string[] | TextPieces): string {
+  if (entries instanceof TextPieces ? entries.empty : entries.length === 0) return '{}\n';
+  return `{\n${entries instanceof TextPieces ? entries.join() : entries.join(',\n')}\n}\n`;
 }
 
 /** One run's entry in {@link runsJson}'s text. */
@@ -119,79 +126,109 @@ function nestedJson(value: unknown): string {
   return prettyJson(value).replace(/\n/g, '\n        ');
 }
 
-/** Whether an object key is an array index, which objects enumerate before other keys. */
-function isArrayIndex(key: string): boolean {
-  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4_294_967_295;
+/** One line of `--format tabular`. */
+function tabularLine(run: RunRecord): string {
+  const fields = [
+    run.runId,
+    run.jobName,
+    run.running || run.exitCode === null ? '' : String(run.exitCode),
+    run.triggerType,
+    isoTime(run.scheduleTime),
+    isoTime(run.startTime),
+    run.running || run.stopTime === null ? '' : isoTime(run.stopTime),
+  ];
+  return `${fields.join('\t')}\n`;
 }
 
 async function runList(store: RunStore, opts: RunListOptions): Promise<void> {
-  const query = {
+  const filter = {
     ...(opts.job === undefined ? {} : { jobNames: opts.job }),
     ...(opts.run === undefined ? {} : { runIds: opts.run }),
-    orderBy: 'start_time' as const,
-    order: 'asc' as const,
   };
-  const format = opts.format ?? 'pretty';
+  const text = await runListing(store, filter, opts.format ?? 'pretty', Date.now() / 1000);
+  await withOutput((out) => out.write(text({ width: out.terminal.columns, palette: out.palette, unicode: out.terminal.unicode })));
+}
+
+/** Which runs `run list` lists. */
+export interface RunFilter {
+  readonly jobNames?: readonly string[];
+  readonly runIds?: readonly string[];
+}
+
+/**
+ * `run list`'s text (given the table options of the output, for `pretty`): in one pass over the
+ * store's rows where it can (run-scan.ts), else from all runs read, sorted and printed, as the
+ * original does; byte for byte the same either way (test/info/run-list-one-pass.test.ts).
+ * `onePass` false: always the general way.
+ */
+export async function runListing(store: RunStore, filter: RunFilter, format: ListFormat, now: number, onePass = true): Promise<(table: TableOptions) => string> {
+  if (onePass && format !== 'yaml') {
+    const text = await listInOnePass(store, filter, format, now);
+    if (text !== null) return text;
+  }
+  const query = { ...filter, orderBy: 'start_time' as const, order: 'asc' as const };
   // Finished runs, then running ones, as the original lists them.
   const runs = [
     ...(await store.listRuns({ ...query, includeRunning: false })),
     ...(await store.listRuns({ ...query, includeFinished: false })),
   ];
-  await withOutput(async (out) => {
-    if (format === 'json') {
-      await out.write(runsJson(runs));
-    } else if (format === 'yaml') {
-      const mapping: Record<string, unknown> = {};
-      for (const run of runs) mapping[run.runId] = runMapping(run);
-      await out.write(yamlText(mapping));
-    } else if (format === 'tabular') {
-      const sorted = [...runs].sort((a, b) => a.startTime - b.startTime);
-      for (const run of sorted) {
-        if (out.closed) break;
-        const fields = [
-          run.runId,
-          run.jobName,
-          run.running || run.exitCode === null ? '' : String(run.exitCode),
-          run.triggerType,
-          isoTime(run.scheduleTime),
-          isoTime(run.startTime),
-          run.running || run.stopTime === null ? '' : isoTime(run.stopTime),
-        ];
-        await out.write(`${fields.join('\t')}\n`);
-      }
-    } else {
-      await out.write(prettyRuns(runs, out));
-    }
-  });
+  if (format === 'json') return () => runsJson(runs);
+  if (format === 'yaml') {
+    const mapping: Record<string, unknown> = {};
+    for (const run of runs) mapping[run.runId] = runMapping(run);
+    return () => yamlText(mapping);
+  }
+  if (format === 'tabular') return () => [...runs].sort((a, b) => a.startTime - b.startTime).map(tabularLine).join('');
+  const rows = [...runs].sort((a, b) => b.startTime - a.startTime).map((run) => prettyRow(run, now));
+  return (table) => prettyTable(rows, table);
 }
 
-function prettyRuns(runs: readonly RunRecord[], out: OutputSink): string {
-  const now = Date.now() / 1000;
-  const ageStyle = (t: number): Style | undefined =>
-    now - t <= 3600 ? { colour: 'green' } : now - t <= 86400 ? { colour: 'blue' } : undefined;
-  const rows: TableCell[][] = [...runs]
-    .sort((a, b) => b.startTime - a.startTime)
-    .map((run) => {
-      const finished = !run.running && run.stopTime !== null && run.exitCode !== null;
-      const exit: TableCell = finished
-        ? { text: String(run.exitCode), style: (run.exitCode ?? 0) > 0 ? { colour: 'red' } : undefined }
-        : { text: '...', style: { colour: 'blue' } };
-      const duration: TableCell = finished
-        ? { text: formatTimedelta((run.stopTime ?? 0) - run.startTime) }
-        : { text: formatTimedelta(now - run.startTime), style: { colour: 'blue' } };
-      return [
-        { text: run.runId },
-        exit,
-        { text: run.jobName, style: jobStyle(run.jobName) },
-        duration,
-        { text: isoTime(run.startTime), style: ageStyle(run.startTime) },
-        { text: policyLabel(run.triggerType, run.triggerData, run.runData) ?? run.triggerType, style: run.triggerType === 'file' ? { colour: 'blue' } : undefined },
-        { text: formatTimedelta(run.startTime - run.scheduleTime) },
-      ];
-    });
-  return formatTable(['Run ID', 'Exit', 'Job', 'Duration', 'Start Time', 'Type', 'Schedule Delay'], rows, {
-    width: out.terminal.columns,
-    palette: out.palette,
-    unicode: out.terminal.unicode,
-  });
+/** The json, tabular and pretty listings made in one pass (run-scan.ts); null where the store's rows do not allow it. */
+async function listInOnePass(store: RunStore, filter: RunFilter, format: ListFormat, now: number): Promise<((table: TableOptions) => string) | null> {
+  if (format === 'json') {
+    const entries = new TextPieces(',\n');
+    if (!(await visitInListingOrder(store, filter, 'id', (run) => entries.add(runJsonEntry(run))))) return null;
+    return () => jsonObjectText(entries);
+  }
+  if (format === 'tabular') {
+    const lines = new TextPieces('');
+    if (!(await visitInListingOrder(store, filter, 'start_asc', (run) => lines.add(tabularLine(run))))) return null;
+    return () => lines.join();
+  }
+  const rows: (string | TableCell)[][] = [];
+  if (!(await visitInListingOrder(store, filter, 'start_desc', (run) => rows.push(prettyRow(run, now))))) return null;
+  return (table) => prettyTable(rows, table);
+}
+
+const RECENT: Style = { colour: 'green' };
+const TODAY: Style = { colour: 'blue' };
+const RED: Style = { colour: 'red' };
+const BLUE: Style = { colour: 'blue' };
+const NOT_FINISHED: TableCell = { text: '...', style: BLUE };
+
+/** One run's row of the `pretty` table (cells without a style are plain strings). */
+function prettyRow(run: RunRecord, now: number): (string | TableCell)[] {
+  const finished = !run.running && run.stopTime !== null && run.exitCode !== null;
+  const exit: string | TableCell = finished
+    ? (run.exitCode ?? 0) > 0 ? { text: String(run.exitCode), style: RED } : String(run.exitCode)
+    : NOT_FINISHED;
+  const duration: string | TableCell = finished
+    ? formatTimedelta((run.stopTime ?? 0) - run.startTime)
+    : { text: formatTimedelta(now - run.startTime), style: BLUE };
+  const age = now - run.startTime;
+  const start = isoTime(run.startTime);
+  const type = policyLabel(run.triggerType, run.triggerData, run.runData) ?? run.triggerType;
+  return [
+    run.runId,
+    exit,
+    { text: run.jobName, style: jobStyle(run.jobName) },
+    duration,
+    age <= 3600 ? { text: start, style: RECENT } : age <= 86400 ? { text: start, style: TODAY } : start,
+    run.triggerType === 'file' ? { text: type, style: BLUE } : type,
+    formatTimedelta(run.startTime - run.scheduleTime),
+  ];
+}
+
+function prettyTable(rows: readonly (readonly (string | TableCell)[])[], table: TableOptions): string {
+  return formatTable(['Run ID', 'Exit', 'Job', 'Duration', 'Start Time', 'Type', 'Schedule Delay'], rows, table);
 }
