@@ -15,6 +15,10 @@ import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../dist/cli/', import.meta.url));
 const BUNDLED = ['dsari', 'dsari-daemon', 'dsari-info', 'dsari-render', 'dsari-prometheus-exporter'];
+// Bins run from V8's code cache (src/cli/code-cache.ts): bundled as CommonJS (a vm.Script), their
+// bin file a small loader. `dsari-info`'s commands are the everyday ones whose start-up counts
+// (issue 15: `run list`, `job list`).
+const CODE_CACHED = new Set(['dsari-info']);
 
 // commander requires node:child_process when it loads, for executable subcommands, which dsari
 // does not use: as bundled, every command paid for loading it (with dgram and the socket
@@ -60,10 +64,31 @@ if (process.env.DSARI_NO_BUNDLE !== '1') {
       logLevel: 'warn',
       plugins: [lazyChildProcessForCommander],
     });
-    await bundle.write({ dir: out, format: 'esm', entryFileNames: '[name].js', chunkFileNames: `_${name}.[name]-[hash].js`, sourcemap: true });
+    const cjs = CODE_CACHED.has(name);
+    await bundle.write({
+      dir: out,
+      format: cjs ? 'cjs' : 'esm',
+      entryFileNames: cjs ? `_${name}.main.cjs` : '[name].js',
+      chunkFileNames: `_${name}.[name]-[hash].${cjs ? 'cjs' : 'js'}`,
+      sourcemap: true,
+    });
     await bundle.close();
     cpSync(out, cli, { recursive: true });
     rmSync(out, { recursive: true, force: true });
+    if (cjs) {
+      // A bundle run as a vm.Script has no ES module loader: an import() of a package or a
+      // built-in would fail when reached (src/lazy-packages.ts requires them instead).
+      for (const f of readdirSync(cli).filter((f) => f.startsWith(`_${name}.`) && f.endsWith('.cjs'))) {
+        const code = readFileSync(`${cli}${f}`, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '');
+        const bad = /\bimport\(\s*["'`](?![./])([^"'`]*)/.exec(code);
+        if (bad) throw new Error(`postbuild: ${f} imports ${bad[1]} with import(), which the code cache's vm.Script cannot run; require it (src/lazy-packages.ts)`);
+      }
+      writeFileSync(
+        `${cli}${name}.js`,
+        `#!/usr/bin/env node\n// ${name}, bundled in _${name}.main.cjs, run from V8's code cache (src/cli/code-cache.ts; scripts/postbuild.mjs).\n` +
+          `import { runWithCodeCache } from './code-cache.js';\n\nrunWithCodeCache(new URL('./_${name}.main.cjs', import.meta.url), '${name}');\n`,
+      );
+    }
   }
 }
 
@@ -75,7 +100,7 @@ for (const f of readdirSync(cli)) {
 // holds configurations as one build read them, and is used only by the same build.
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const hash = createHash('sha256');
-for (const f of readdirSync(dist, { recursive: true }).filter((p) => p.endsWith('.js')).sort()) {
+for (const f of readdirSync(dist, { recursive: true }).filter((p) => p.endsWith('.js') || p.endsWith('.cjs')).sort()) {
   hash.update(`${f}\0`).update(readFileSync(`${dist}${f}`));
 }
 writeFileSync(`${dist}build-id.txt`, `${hash.digest('hex')}\n`);

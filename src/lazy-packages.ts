@@ -9,6 +9,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type * as JsYamlPackage from 'js-yaml';
+import type MysqlPackage from 'mysql2/promise';
+import type * as ChildProcess from 'node:child_process';
+import type * as Repl from 'node:repl';
+import type PgPackage from 'pg';
 import type * as RRulePackage from 'rrule';
 import type * as YamlPackage from 'yaml';
 
@@ -27,6 +31,30 @@ export function yamlPackage(): typeof YamlPackage {
  */
 export function sqlitePackage(): typeof BetterSqlite3 {
   return require('better-sqlite3') as typeof BetterSqlite3;
+}
+
+/**
+ * The database drivers `pg` and `mysql2/promise`, and node:repl (`dsari-info shell`), loaded on
+ * first use. Required, not imported: a command bundled as CommonJS and run from V8's code cache
+ * (cli/code-cache.ts) has no ES module loader for `import()`, and both drivers are CommonJS.
+ */
+export function pgPackage(): typeof PgPackage {
+  return require('pg') as typeof PgPackage;
+}
+
+/** See {@link pgPackage}. */
+export function mysqlPackage(): typeof MysqlPackage {
+  return require('mysql2/promise') as typeof MysqlPackage;
+}
+
+/** See {@link pgPackage}. */
+export function replModule(): typeof Repl {
+  return require('node:repl') as typeof Repl;
+}
+
+/** See {@link pgPackage}: node:child_process for the pager, which only a terminal needs. */
+export function childProcessModule(): typeof ChildProcess {
+  return require('node:child_process') as typeof ChildProcess;
 }
 
 /** The `rrule` package (loaded once, on the first call). */

@@ -2,4 +2,6 @@
 import { runCli } from './common.js';
 import { infoCommand } from './info/index.js';
 
-await runCli(infoCommand());
+// Not awaited at the top level: the bundle of this command is CommonJS (scripts/postbuild.mjs), which
+// has no top-level await; runCli settles every error itself.
+void runCli(infoCommand());

@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import { childProcessModule } from '../lazy-packages.js';
 import { crc32 } from '../schedule/hash.js';
 
 /** What we know about where stdout goes. */
@@ -181,7 +182,7 @@ export async function openOutput(options: OpenOutputOptions = {}): Promise<Outpu
     const command = (env['PAGER'] ?? '').trim() || 'less';
     // PAGER is a shell command line ("less -R", "most"), as git and man treat it. Loaded here:
     // a command whose output is not a terminal never needs child_process.
-    const { spawn } = await import('node:child_process');
+    const { spawn } = childProcessModule();
     const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'inherit', 'inherit'], env: pagerEnvironment(env) });
     const started = await new Promise<boolean>((resolve) => {
       child.once('spawn', () => resolve(true));

@@ -16,10 +16,10 @@
  * sources) has none. Cache files not written for 30 days are removed when another is written.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { cacheDir, cacheOff, currentBuild, readPrivateFile, writePrivateFile } from './cache-dir.js';
 import { configDEntries, configDSignature } from './files.js';
 import { bytesDigest } from './read.js';
 import type { Config, JobConfig } from './types.js';
@@ -108,33 +108,12 @@ function expandJobs(compact: CompactJobs): JobConfig[] {
   return jobs;
 }
 
-let buildId: string | null | undefined;
-
-/** The id of this build of dsari (scripts/postbuild.mjs), or null (sources, not a build). */
-function currentBuild(): string | null {
-  if (buildId === undefined) {
-    try {
-      buildId = readFileSync(new URL('../build-id.txt', import.meta.url), 'utf8').trim() || null;
-    } catch {
-      buildId = null;
-    }
-  }
-  return buildId;
-}
-
 /** The cache file for a configuration directory, or null when caching is off. */
 export function cacheFile(configDir: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  const setting = (env['DSARI_CONFIG_CACHE'] ?? '').toLowerCase();
-  if (['off', '0', 'no', 'false'].includes(setting)) return null;
+  if (cacheOff(env, 'DSARI_CONFIG_CACHE')) return null;
   if (currentBuild() === null) return null;
-  const xdg = env['XDG_CACHE_HOME'];
-  let base: string;
-  if (xdg !== undefined && xdg.startsWith('/')) base = join(xdg, 'dsari');
-  else {
-    const home = env['HOME'] !== undefined && env['HOME'] !== '' ? env['HOME'] : homedir();
-    if (home === '' || home === '/') return null;
-    base = join(home, '.cache', 'dsari');
-  }
+  const base = cacheDir(env);
+  if (base === null) return null;
   return join(base, `config-${createHash('sha256').update(configDir).digest('hex').slice(0, 32)}.json`);
 }
 
@@ -163,8 +142,9 @@ export type CachedRead = Omit<Config, 'raw'>;
 export function readCachedConfig(file: string, key: CacheKey): CachedRead | null {
   let cached: CacheFile;
   try {
-    if (!ownedAndPrivate(join(file, '..')) || !ownedAndPrivate(file)) return null;
-    cached = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
+    const bytes = readPrivateFile(file);
+    if (bytes === null) return null;
+    cached = JSON.parse(bytes.toString('utf8')) as CacheFile;
   } catch {
     return null;
   }
@@ -205,58 +185,12 @@ export function writeCachedConfig(file: string, key: CacheKey, read: ReadFiles, 
     };
     // Only what JSON gives back unchanged is cached: plain objects, arrays, strings, finite
     // numbers, booleans and null (a configuration holding anything else is not cached at all).
-    const text = JSON.stringify(data, jsonExact);
-    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-    if (!ownedAndPrivate(join(file, '..'))) return;
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      writeFileSync(tmp, text, { mode: 0o600 });
-      renameSync(tmp, file);
-      removeStale(join(file, '..'));
-    } catch {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // not there
-      }
-    }
+    writePrivateFile(file, JSON.stringify(data, jsonExact), 'config-');
   } catch {
     // no cache: the next command reads the files
   }
 }
 
-/**
- * Whether `path` belongs to this user and nobody else may write it. A cache file is a
- * configuration (commands to run): one that another user could have written or replaced (a
- * cache directory under a shared /tmp, say) is never used, nor written into such a directory.
- */
-function ownedAndPrivate(path: string): boolean {
-  const st = statSync(path);
-  const uid = process.getuid?.();
-  return (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
-}
-
-/** Cache files (of configuration directories gone or not read for long) are removed after this. */
-const STALE_MS = 30 * 86_400_000;
-
-/**
- * Removes cache files not written for {@link STALE_MS} (a configuration in use is cached again
- * on its next read) and leftovers of interrupted writes, so the directory does not grow with
- * every configuration directory ever read.
- */
-function removeStale(dir: string): void {
-  const now = Date.now();
-  for (const name of readdirSync(dir)) {
-    if (!name.startsWith('config-')) continue;
-    const path = join(dir, name);
-    try {
-      const age = now - statSync(path).mtimeMs;
-      if (age > STALE_MS || (name.endsWith('.tmp') && age > 3_600_000)) unlinkSync(path);
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
 
 /** A JSON.stringify replacer that throws on anything JSON.parse would not give back as it was. */
 function jsonExact(this: unknown, _key: string, value: unknown): unknown {

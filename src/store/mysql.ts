@@ -4,6 +4,7 @@
  * written as UTC, exact to the microsecond; the session time zone is '+00:00'.
  */
 import type mysql from 'mysql2/promise';
+import { mysqlPackage } from '../lazy-packages.js';
 import type { MysqlConnection } from '../config/types.js';
 import { INDEXES } from './sql.js';
 import { MYSQL_POLICY_TABLES, PAUSES_TABLE, PENDING_TABLE, POLICY_INDEXES } from './policy-sql.js';
@@ -112,7 +113,7 @@ class MysqlConn implements ServerConnection {
 /** The `mysql2` driver, loaded on first connection only (see loadPg in postgresql.ts). */
 let mysqlModule: Promise<typeof mysql> | undefined;
 function loadMysql(): Promise<typeof mysql> {
-  mysqlModule ??= import('mysql2/promise').then((m) => m.default);
+  mysqlModule ??= Promise.resolve().then(mysqlPackage);
   return mysqlModule;
 }
 

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type pg from 'pg';
+import { pgPackage } from '../lazy-packages.js';
 import { StoreError } from '../errors.js';
 import { INDEXES } from './sql.js';
 import { PAUSES_TABLE, PENDING_TABLE, PG_POLICY_TABLES, POLICY_INDEXES } from './policy-sql.js';
@@ -156,7 +157,7 @@ class PgConnection implements ServerConnection {
  */
 let pgModule: Promise<typeof pg> | undefined;
 function loadPg(): Promise<typeof pg> {
-  pgModule ??= import('pg').then((m) => m.default);
+  pgModule ??= Promise.resolve().then(pgPackage);
   return pgModule;
 }
 

@@ -18,7 +18,8 @@ describe('configuration cache', () => {
   let etc: string;
   let cacheHome: string;
   const env = (): Record<string, string> => ({ XDG_CACHE_HOME: cacheHome });
-  const cacheFiles = (): string[] => (existsSync(join(cacheHome, 'dsari')) ? readdirSync(join(cacheHome, 'dsari')) : []);
+  // the configuration cache's files (the directory also holds the commands' code caches, src/cli/code-cache.ts)
+  const cacheFiles = (): string[] => (existsSync(join(cacheHome, 'dsari')) ? readdirSync(join(cacheHome, 'dsari')).filter((f) => f.startsWith('config-')) : []);
   const jobs = async (extraEnv: Record<string, string> = {}): Promise<Record<string, Record<string, unknown>>> => {
     const r = await runCli('dsari-info', ['-c', etc, 'job', 'list', '--format', 'json'], { env: { ...env(), ...extraEnv } });
     expect(r.stderr).toBe('');

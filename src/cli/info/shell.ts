@@ -1,5 +1,6 @@
 import type { REPLServer } from 'node:repl';
 import type { Command } from 'commander';
+import { replModule } from '../../lazy-packages.js';
 import { VERSION } from '../../version.js';
 import { newCommand } from '../common.js';
 import { loadContext, openStore } from '../context.js';
@@ -29,7 +30,7 @@ export function infoShellCommand(): Command {
       for (const [k, v] of Object.entries(vars)) banner += `    ${k}: ${describe(v)}\n`;
       process.stdout.write(`${banner}\n`);
       // node:repl is loaded only here: every other dsari-info command would pay ~10 ms for it.
-      const { start } = await import('node:repl');
+      const { start } = replModule();
       const repl: REPLServer = start({ prompt: 'dsari> ', useGlobal: false, terminal: process.stdin.isTTY === true && process.stdout.isTTY === true });
       Object.assign(repl.context, vars);
       await new Promise<void>((resolve) => repl.on('exit', () => resolve()));
