@@ -14,6 +14,8 @@ import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../dist/cli/', import.meta.url));
+/** Packages bundled into the bins (see the rolldown call). */
+const BUNDLED_PACKAGES = new Set(['commander', 'better-sqlite3']);
 const BUNDLED = ['dsari', 'dsari-daemon', 'dsari-info', 'dsari-render', 'dsari-prometheus-exporter'];
 // Bins run from V8's code cache (src/cli/code-cache.ts): bundled as CommonJS (a vm.Script), their
 // bin file a small loader. `dsari-info`'s commands are the everyday ones whose start-up counts
@@ -57,9 +59,11 @@ if (process.env.DSARI_NO_BUNDLE !== '1') {
       // where it rewrites a tagged template (the console's `</script>`), which it embeds, and
       // commander, which every command loads first: as a package it is seven CommonJS files,
       // resolved and wrapped one by one (`dsari schedule … -n 5`: 153 → 142 ms, `node -e 0` 99).
+      // better-sqlite3's JavaScript likewise (src/store/sqlite-driver.ts: thirteen files, ~5 ms to
+      // load as a package; its native addon stays in the package, loaded by path).
       // Other packages stay imports, loaded only by the commands that use them.
       external: (id, importer) =>
-        importer !== undefined && !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('@oxc-project/runtime/') && id !== 'commander' &&
+        importer !== undefined && !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('@oxc-project/runtime/') && !BUNDLED_PACKAGES.has(id) &&
         id !== LAZY_CHILD_PROCESS && !isCommanderChildProcess(id, importer),
       logLevel: 'warn',
       plugins: [lazyChildProcessForCommander],

@@ -7,7 +7,6 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import type * as JsYamlPackage from 'js-yaml';
 import type MysqlPackage from 'mysql2/promise';
 import type * as ChildProcess from 'node:child_process';
@@ -21,16 +20,6 @@ const require = createRequire(import.meta.url);
 /** The `yaml` package (loaded once, on the first call). */
 export function yamlPackage(): typeof YamlPackage {
   return require('yaml') as typeof YamlPackage;
-}
-
-/**
- * better-sqlite3's Database class (loaded on the first call): required rather than imported, as
- * an ES module import of a CommonJS package makes Node scan the package's source for its export
- * names first (~5 ms), and a command that never opens a SQLite database (`dsari-info job list`
- * without a database file, `dsari schedule`, `--help`) does not load it at all.
- */
-export function sqlitePackage(): typeof BetterSqlite3 {
-  return require('better-sqlite3') as typeof BetterSqlite3;
 }
 
 /**

@@ -6,7 +6,7 @@
  * every dsari command opens it.
  */
 import type Database from 'better-sqlite3';
-import { sqlitePackage } from '../lazy-packages.js';
+import { openSqliteDatabase } from '../store/sqlite-driver.js';
 import { accessSync, constants, existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../config/index.js';
@@ -128,7 +128,7 @@ export function checkSqlite(file: string): Finding[] {
   }
   let db: Database.Database;
   try {
-    db = new (sqlitePackage())(file, { readonly: true, fileMustExist: true });
+    db = openSqliteDatabase(file, { readonly: true, fileMustExist: true });
   } catch (err) {
     return [error(check, `cannot open ${file}: ${errorMessage(err)}`, `check the file's permissions (the daemon needs read and write)`)];
   }

@@ -14,7 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { sqlitePackage } from '../lazy-packages.js';
+import { openSqliteDatabase } from './sqlite-driver.js';
 import type { Logger } from '../log.js';
 
 /** A table the store reads: its name and its CREATE TABLE statement. */
@@ -39,11 +39,11 @@ export function openSqliteReader(
 ): Database.Database {
   const tempDdl = (ddl: string): string => ddl.replace(/^\s*CREATE TABLE/i, 'CREATE TEMP TABLE');
   if (!existsSync(file)) {
-    const db = new (sqlitePackage())(':memory:');
+    const db = openSqliteDatabase(':memory:');
     for (const t of options.tables) db.exec(tempDdl(t.ddl));
     return db;
   }
-  const db = new (sqlitePackage())(file, { readonly: true, timeout: options.timeout });
+  const db = openSqliteDatabase(file, { readonly: true, timeout: options.timeout });
   try {
     // SQLite's own default page cache (2 MB; better-sqlite3 sets 16 MB, and readers here once
     // had 64 MB): what readers read comes from indexes in order (a job's runs from the covering

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import { sqlitePackage } from '../lazy-packages.js';
+import { openSqliteDatabase } from './sqlite-driver.js';
 import type { EpochSeconds } from '../clock.js';
 import { StoreError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -152,7 +152,7 @@ export class SqliteStore implements RunStore {
     let db: Database.Database;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      db = new (sqlitePackage())(this.file, { timeout: SQLITE_BUSY_STEP_MS });
+      db = openSqliteDatabase(this.file, { timeout: SQLITE_BUSY_STEP_MS });
     } catch (err) {
       throw new StoreError(`cannot open SQLite database ${this.file}: ${errorMessage(err)}`, { cause: err });
     }
