@@ -54,17 +54,20 @@ const EXPANSIONS_LIMIT = 1000;
 export class CronField {
   /** The values of a field without H or R items, which do not depend on the job (computed once). */
   private fixed: readonly number[] | undefined;
+  /** True when an item is an `R` form (values change at every evaluation). */
+  readonly isRandom: boolean;
+  /** The item when the field is one H or R item (`H`, `H/15`, `H(0-5)`: most hashed fields). */
+  private readonly single: Extract<Item, { kind: 'hash' }> | undefined;
 
   constructor(
     readonly index: number,
     readonly text: string,
     private readonly items: readonly Item[],
     private readonly expression: string,
-  ) {}
-
-  /** True when an item is an `R` form (values change at every evaluation). */
-  get isRandom(): boolean {
-    return this.items.some((i) => i.kind === 'hash' && i.random);
+  ) {
+    this.isRandom = items.some((i) => i.kind === 'hash' && i.random);
+    const only = items.length === 1 ? items[0] : undefined;
+    this.single = only?.kind === 'hash' ? only : undefined;
   }
 
   /**
@@ -74,6 +77,18 @@ export class CronField {
    */
   values(crc: number, random: () => number): readonly number[] {
     if (this.fixed !== undefined) return this.fixed;
+    if (this.single !== undefined) {
+      // One hashed item (thousands of jobs, one call each): no array of ranges to build.
+      const range = this.expandHash(this.single, crc, random);
+      const key = rangeKey(range);
+      let values = this.byExpansion.get(key);
+      if (values === undefined) {
+        values = this.compute([range]);
+        if (this.byExpansion.size >= EXPANSIONS_LIMIT) this.byExpansion.clear();
+        this.byExpansion.set(key, values);
+      }
+      return values;
+    }
     const ranges = this.items.map((item) => (item.kind === 'range' ? item : this.expandHash(item, crc, random)));
     if (this.items.every((i) => i.kind === 'range')) {
       this.fixed = this.compute(ranges);

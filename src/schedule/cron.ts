@@ -50,6 +50,11 @@ const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const parsed = new Map<string, readonly CronField[]>();
 const PARSED_LIMIT = 10_000;
 
+function hasRandom(fields: readonly CronField[]): boolean {
+  for (const f of fields) if (f.isRandom) return true;
+  return false;
+}
+
 function cachedCronFields(expression: string): readonly CronField[] {
   let fields = parsed.get(expression);
   if (fields === undefined) {
@@ -147,7 +152,7 @@ let nextValueId = 0;
 
 function buildTables(expression: string, fields: readonly CronField[], crc: number, random: () => number): Tables {
   const values: (readonly number[])[] = [];
-  const codes: number[] = [];
+  let key = '';
   for (const f of fields) {
     const v = f.values(crc, random);
     values.push(v);
@@ -156,9 +161,8 @@ function buildTables(expression: string, fields: readonly CronField[], crc: numb
       id = nextValueId++;
       valueIds.set(v, id);
     }
-    codes.push(id & 0xffff, id >>> 16);
+    key += String.fromCharCode(id & 0xffff, id >>> 16);
   }
-  const key = String.fromCharCode(...codes);
   let tables = tablesByValues.get(key);
   if (tables === undefined) {
     tables = computeTables(expression, fields, values);
@@ -168,14 +172,24 @@ function buildTables(expression: string, fields: readonly CronField[], crc: numb
   return tables;
 }
 
+/** Bit masks of value arrays, by identity (few different arrays for the day and month fields). */
+const masks = new WeakMap<readonly number[], number>();
+
+function maskOf(values: readonly number[]): number {
+  let mask = masks.get(values);
+  if (mask === undefined) {
+    mask = 0;
+    for (const v of values) mask |= 1 << v;
+    masks.set(values, mask);
+  }
+  return mask;
+}
+
 function computeTables(expression: string, fields: readonly CronField[], values: readonly (readonly number[])[]): Tables {
   const at = (i: number): readonly number[] => values[i] as readonly number[];
-  let monthMask = 0;
-  for (const m of at(MONTH)) monthMask |= 1 << m;
-  let domMask = 0;
-  for (const d of at(DAY_OF_MONTH)) domMask |= 1 << d;
-  let dowMask = 0;
-  for (const d of at(DAY_OF_WEEK)) dowMask |= 1 << d;
+  const monthMask = maskOf(at(MONTH));
+  const domMask = maskOf(at(DAY_OF_MONTH));
+  const dowMask = maskOf(at(DAY_OF_WEEK));
   const domStar = at(DAY_OF_MONTH).length === 31;
   const dowStar = at(DAY_OF_WEEK).length === 7;
   if (!domStar && dowStar) {
@@ -285,7 +299,7 @@ export class CronSchedule implements Schedule {
     this.zone = zoneModel(options.timezone);
     // Compile once even with R forms, so that errors show at compile time.
     const tables = buildTables(expression, this.fields, this.crc, this.random);
-    this.tables = this.fields.some((f) => f.isRandom) ? null : tables;
+    this.tables = hasRandom(this.fields) ? null : tables;
   }
 
   next(after: EpochSeconds): EpochSeconds | null {
