@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { cacheDir, cacheOff, currentBuild, readPrivateFile, writePrivateFile } from './cache-dir.js';
 import { configDEntries, configDSignature } from './files.js';
+import { FrozenMap } from './freeze.js';
 import { bytesDigest } from './read.js';
 import type { Config, JobConfig } from './types.js';
 
@@ -97,6 +98,10 @@ function compactJobs(jobs: Iterable<JobConfig>): CompactJobs {
   return { shapes, rows };
 }
 
+function* jobEntries(jobs: readonly JobConfig[]): Generator<[string, JobConfig]> {
+  for (const job of jobs) yield [job.name, job];
+}
+
 function expandJobs(compact: CompactJobs): JobConfig[] {
   const jobs: JobConfig[] = [];
   for (const row of compact.rows) {
@@ -160,7 +165,8 @@ export function readCachedConfig(file: string, key: CacheKey): CachedRead | null
   const { jobs, concurrencyGroups, ...rest } = cached.config;
   return {
     ...rest,
-    jobs: new Map(expandJobs(jobs).map((j) => [j.name, j])),
+    // the map the configuration keeps (load.ts freezes it as it is: one map of 10,000 jobs, not two)
+    jobs: new FrozenMap(jobEntries(expandJobs(jobs))),
     concurrencyGroups: new Map(concurrencyGroups),
   } as CachedRead;
 }

@@ -86,7 +86,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 function freezeWithLazyRaw(cached: CachedRead, readRaw: () => Config['raw']): Config {
   const config: Record<string, unknown> = {
     ...cached,
-    jobs: new FrozenMap(cached.jobs),
+    jobs: cached.jobs instanceof FrozenMap ? cached.jobs : new FrozenMap(cached.jobs),
     concurrencyGroups: new FrozenMap(cached.concurrencyGroups),
   };
   for (const v of Object.values(config)) deepFreeze(v);

@@ -49,26 +49,33 @@ export function infoJobCommand(): Command {
           return out.write(format === 'json' ? jsonText(jobs) : yamlText(jobs));
         }
         // The table needs four columns of each job, not its whole normalised mapping (10,000
-        // jobs: a fifth of the command's time, docs/BENCHMARKS.md).
+        // jobs: a fifth of the command's time, docs/BENCHMARKS.md), made straight into its cells
+        // (unstyled ones as plain strings: 10,000 rows kept until printed).
         const host = localZone();
-        const rows = names.map((name) => {
-          const job = ctx.config.jobs.get(name) as JobConfig;
-          return { name, schedule: job.schedule ?? '', next: nextScheduledRun(job, now, host) ?? '', command: shellQuote(job.command) };
-        });
         // The State column (paused, retrying …) is shown only when some job has one.
         const withState = states.size > 0;
         const state = (name: string): string => stateText(states.get(name) ?? ({} as JobState));
+        const columns = (name: string): [string, string, string, string] => {
+          const job = ctx.config.jobs.get(name) as JobConfig;
+          return [name, job.schedule ?? '', nextScheduledRun(job, now, host) ?? '', shellQuote(job.command)];
+        };
         if (format === 'tabular') {
           // The original's column order for tabular: name, schedule, command, next run.
-          return out.write(rows.map((r) => `${[r.name, r.schedule, r.command, r.next, ...(withState ? [state(r.name)] : [])].join('\t')}\n`).join(''));
+          return out.write(
+            names
+              .map((name) => {
+                const [, schedule, next, command] = columns(name);
+                return `${[name, schedule, command, next, ...(withState ? [state(name)] : [])].join('\t')}\n`;
+              })
+              .join(''),
+          );
         }
-        const cells: TableCell[][] = rows.map((r) => [
-          { text: r.name, style: jobStyle(r.name) },
-          { text: r.schedule },
-          { text: r.next },
-          { text: r.command },
-          ...(withState ? [{ text: state(r.name), style: states.get(r.name)?.paused ? { colour: 'yellow' as const } : undefined }] : []),
-        ]);
+        const cells = names.map((name): (string | TableCell)[] => {
+          const [, schedule, next, command] = columns(name);
+          const row: (string | TableCell)[] = [{ text: name, style: jobStyle(name) }, schedule, next, command];
+          if (withState) row.push({ text: state(name), style: states.get(name)?.paused ? { colour: 'yellow' as const } : undefined });
+          return row;
+        });
         return out.write(
           formatTable(['Job Name', 'Schedule', 'Next Scheduled Run', 'Command', ...(withState ? ['State'] : [])], cells, {
             width: out.terminal.columns,
