@@ -122,6 +122,12 @@ export function cacheFile(configDir: string, env: NodeJS.ProcessEnv = process.en
   return join(base, `config-${createHash('sha256').update(configDir).digest('hex').slice(0, 32)}.json`);
 }
 
+/** The next-runs cache file (next-runs.ts) beside the configuration cache of `configDir`, or null when caching is off. */
+export function nextRunsFile(configDir: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const file = cacheFile(configDir, env);
+  return file === null ? null : join(file, '..', `next-${file.slice(file.lastIndexOf('config-') + 'config-'.length)}`);
+}
+
 function sha256(path: string): string {
   return bytesDigest(readFileSync(path));
 }

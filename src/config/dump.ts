@@ -21,13 +21,18 @@ export function nextScheduledRun(job: JobConfig, now: EpochSeconds, hostZone: st
 }
 
 /** One job in the original's normalised shape. */
-export function normalisedJob(job: JobConfig, now: EpochSeconds, hostZone: string = localZone()): Record<string, unknown> {
+export function normalisedJob(
+  job: JobConfig,
+  now: EpochSeconds,
+  hostZone: string = localZone(),
+  nextRun: (job: JobConfig) => string | null = (j) => nextScheduledRun(j, now, hostZone),
+): Record<string, unknown> {
   return {
     command: [...job.command],
     command_append_run: job.commandAppendRun,
     schedule: job.schedule,
     schedule_timezone: job.scheduleTimezone,
-    next_scheduled_run: nextScheduledRun(job, now, hostZone),
+    next_scheduled_run: nextRun(job),
     environment: { ...job.environment },
     max_execution: job.maxExecution,
     max_execution_grace: job.maxExecutionGrace,
@@ -66,12 +71,17 @@ export function runPolicyKeys(p: JobPolicies) {
 }
 
 /** The `jobs` mapping of the normalised config, optionally only the named jobs. */
-export function normalisedJobs(config: Config, now: EpochSeconds, only?: readonly string[]): Record<string, Record<string, unknown>> {
+export function normalisedJobs(
+  config: Config,
+  now: EpochSeconds,
+  only?: readonly string[],
+  nextRun?: (job: JobConfig) => string | null,
+): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   const host = localZone();
   for (const job of config.jobs.values()) {
     if (only !== undefined && !only.includes(job.name)) continue;
-    out[job.name] = { ...normalisedJob(job, now, host), ...notifyKeys(config, job) };
+    out[job.name] = { ...normalisedJob(job, now, host, nextRun), ...notifyKeys(config, job) };
   }
   return out;
 }

@@ -302,6 +302,13 @@ export class CronSchedule implements Schedule {
     this.tables = hasRandom(this.fields) ? null : tables;
   }
 
+  keptUntil(fire: EpochSeconds): EpochSeconds | null {
+    // `next` finds the first allowed whole second W after floor(t), and answers W + offset
+    // (offset in [0, 1]): the same W, so the same answer, for every t below W, and W ≥ fire - 1.
+    // The instants allowed do not depend on t (test/schedule/properties.test.ts).
+    return this.tables === null ? null : fire - 1;
+  }
+
   next(after: EpochSeconds): EpochSeconds | null {
     const tables = this.tables ?? buildTables(this.expression, this.fields, this.crc, this.random);
     // Like the original: the first matching whole second strictly after `after`, plus the offset.

@@ -132,6 +132,11 @@ export class RRuleSchedule implements Schedule {
     return { lo: Math.min(...os), hi: Math.max(...os) };
   }
 
+  /** RRULE times are not kept (they are fewer, and their search is the rrule package's). */
+  keptUntil(): EpochSeconds | null {
+    return null;
+  }
+
   next(after: EpochSeconds): EpochSeconds | null {
     const wallAfter = this.zone.wallAt(after);
     let dtstart = Math.floor((wallAfter - this.daySecond) / 86_400) * 86_400 + this.daySecond;

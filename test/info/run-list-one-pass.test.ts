@@ -102,7 +102,7 @@ describe('run list in one pass', () => {
   it('prints the same for ordinary runs (uuids, times, some running), and does take the one pass for them', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(
+        fc.uniqueArray(
           fc.record({ id: uuid, start: fc.integer({ min: NOW - 40, max: NOW }), running: fc.boolean(), exit: fc.integer({ min: 0, max: 2 }) }),
           { maxLength: 30, selector: (r) => r.id },
         ),

@@ -120,6 +120,28 @@ describe('cron properties', () => {
     );
   });
 
+  it('a next fire stays the answer until keptUntil (what dsari-info job list keeps between commands)', () => {
+    fc.assert(
+      fc.property(cronArb, jobArb, fromArb, fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), fc.constantFrom(...ZONES), (expr, job, from, u, zone) => {
+        const s = tryCompile(expr, job, zone);
+        fc.pre(s !== null);
+        const fire = s!.next(from) as number;
+        const until = s!.keptUntil(fire);
+        expect(until).not.toBeNull();
+        expect(until as number).toBeLessThan(fire);
+        fc.pre((until as number) > from);
+        const t = from + u * ((until as number) - from);
+        expect(s!.next(t)).toBe(fire);
+        // and just before it
+        expect(s!.next(Math.max(from, (until as number) - 1e-3))).toBe(fire);
+      }),
+      { numRuns: 400 },
+    );
+    // R forms draw new values at every evaluation: their times are not kept
+    expect(compileSchedule('R * * * *', { jobName: 'j', timezone: 'UTC' }).keptUntil(1e9)).toBeNull();
+    expect(compileSchedule('RRULE:FREQ=DAILY', { jobName: 'j', timezone: 'UTC' }).keptUntil(1e9)).toBeNull();
+  });
+
   it('from inside a fire\'s own second, the next fire is the following one, as in the original (fast-check counterexample)', () => {
     // "*/1 19 * * *" for job "㍹" in Pacific/Chatham fires at 19:40:34.408 local (06:55:34.408 UTC).
     const s = compileSchedule('*/1 19 * * *', { jobName: '㍹', timezone: 'Pacific/Chatham' });

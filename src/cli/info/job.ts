@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { nextScheduledRun, normalisedJobs } from '../../config/dump.js';
+import { nextRunsFile } from '../../config/cache.js';
+import { normalisedJobs } from '../../config/dump.js';
+import { NextRuns } from '../../config/next-runs.js';
 import type { JobConfig } from '../../config/types.js';
 import { localZone } from '../../schedule/time.js';
 import { UsageError } from '../../errors.js';
@@ -39,9 +41,11 @@ export function infoJobCommand(): Command {
       const format = opts.format ?? 'pretty';
       const names = (opts.job === undefined ? [...ctx.config.jobs.keys()] : [...new Set(opts.job)]).sort();
       const states = await readStates(ctx, names);
+      // Next runs found by an earlier command and still ahead are taken from the cache (config/next-runs.ts).
+      const nextRuns = new NextRuns(nextRunsFile(ctx.config.configDir), now, localZone());
       await withOutput(async (out) => {
         if (format === 'json' || format === 'yaml') {
-          const jobs = normalisedJobs(ctx.config, now, opts.job);
+          const jobs = normalisedJobs(ctx.config, now, opts.job, (job) => nextRuns.text(job));
           for (const [name, state] of states) {
             const j = jobs[name];
             if (j !== undefined) j['state'] = state;
@@ -51,13 +55,12 @@ export function infoJobCommand(): Command {
         // The table needs four columns of each job, not its whole normalised mapping (10,000
         // jobs: a fifth of the command's time, docs/BENCHMARKS.md), made straight into its cells
         // (unstyled ones as plain strings: 10,000 rows kept until printed).
-        const host = localZone();
         // The State column (paused, retrying …) is shown only when some job has one.
         const withState = states.size > 0;
         const state = (name: string): string => stateText(states.get(name) ?? ({} as JobState));
         const columns = (name: string): [string, string, string, string] => {
           const job = ctx.config.jobs.get(name) as JobConfig;
-          return [name, job.schedule ?? '', nextScheduledRun(job, now, host) ?? '', shellQuote(job.command)];
+          return [name, job.schedule ?? '', nextRuns.text(job) ?? '', shellQuote(job.command)];
         };
         if (format === 'tabular') {
           // The original's column order for tabular: name, schedule, command, next run.
@@ -84,6 +87,7 @@ export function infoJobCommand(): Command {
           }),
         );
       });
+      nextRuns.save();
     });
   return cmd;
 }
