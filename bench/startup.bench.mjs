@@ -5,7 +5,7 @@
 // with the target is the median minus the median of `node -e 0`.
 // Uses the built dist/. Run: npm run bench -- startup   (STARTUP_BENCH_ROUNDS to change 15)
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { buildRunsFixture, BENCH_DIR } from './fixture-runs.mjs';
@@ -43,11 +43,21 @@ for (let i = 0; i < 10_000; i++) {
 }
 writeFileSync(join(manyEtc, 'dsari.yaml'), yaml);
 
+/** Removes the kept next runs (next-*.json) from a cache directory. */
+function removeNextRuns(cacheHome) {
+  const dir = join(cacheHome, 'dsari');
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) if (f.startsWith('next-')) rmSync(join(dir, f), { force: true });
+}
+
 const cases = [
   { name: 'node -e 0', argv: ['-e', '0'] },
   { name: 'dsari-info run list --job big --format json (4,000 of 200,000 runs)', argv: [join(DIST, 'dsari-info.js'), '-c', etc, 'run', 'list', '--job', 'big', '--format', 'json'], target: 80 },
   { name: 'dsari-info run list --job big (pretty)', argv: [join(DIST, 'dsari-info.js'), '-c', etc, 'run', 'list', '--job', 'big'], target: 80 },
   { name: 'dsari-info job list (10,000 jobs)', argv: [join(DIST, 'dsari-info.js'), '-c', manyEtc, 'job', 'list'], target: 150 },
+  // The same without the next runs an earlier command found (src/config/next-runs.ts): what a
+  // job list pays when its jobs' next runs have all passed since the last one.
+  { name: 'dsari-info job list (10,000 jobs), next runs not kept', argv: [join(DIST, 'dsari-info.js'), '-c', manyEtc, 'job', 'list'], prepare: (cacheHome) => removeNextRuns(cacheHome) },
   // The same without the configuration cache: what the first command after an edit pays.
   { name: 'dsari-info job list (10,000 jobs), DSARI_CONFIG_CACHE=off', argv: [join(DIST, 'dsari-info.js'), '-c', manyEtc, 'job', 'list'], env: { DSARI_CONFIG_CACHE: 'off' } },
   { name: 'dsari schedule "H 3 * * 1-5" --job backup -n 5', argv: [join(DIST, 'dsari.js'), 'schedule', 'H 3 * * 1-5', '--job', 'backup', '-n', '5'], target: 50 },
@@ -58,7 +68,7 @@ const before = process.env.BENCH_BEFORE_DIST;
 if (before !== undefined) {
   for (const c of [...cases]) {
     if (c.argv[0] === '-e') continue;
-    cases.push({ name: `  before: ${c.name}`, argv: c.argv.map((a) => a.replace(DIST, join(before, 'cli/'))), after: c, env: { ...c.env, XDG_CACHE_HOME: join(BENCH_DIR, 'cache-before') } });
+    cases.push({ name: `  before: ${c.name}`, argv: c.argv.map((a) => a.replace(DIST, join(before, 'cli/'))), after: c, prepare: c.prepare, env: { ...c.env, XDG_CACHE_HOME: join(BENCH_DIR, 'cache-before') } });
   }
 }
 // Each build keeps its own configuration cache (a cache is used only by the build that wrote it).
@@ -69,8 +79,10 @@ const wall = cases.map(() => []);
 const cpu = cases.map(() => []);
 for (let round = 0; round < ROUNDS + 1; round++) {
   cases.forEach((c, i) => {
+    const caseEnv = { ...env, ...c.env };
+    c.prepare?.(caseEnv.XDG_CACHE_HOME);
     const t = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...c.argv], { env: { ...env, ...c.env }, maxBuffer: 1 << 28 });
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...c.argv], { env: caseEnv, maxBuffer: 1 << 28 });
     const ms = performance.now() - t;
     if (r.status !== 0) throw new Error(`${c.name}: exit ${r.status}: ${r.stderr}`);
     if (round === 0) return; // round 0 warms the page cache

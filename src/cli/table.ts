@@ -36,6 +36,9 @@ function isWide(cp: number): boolean {
   );
 }
 
+/** Printable ASCII only: one column per character. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 function charWidth(ch: string): number {
   const cp = ch.codePointAt(0) ?? 0;
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
@@ -45,7 +48,7 @@ function charWidth(ch: string): number {
 
 /** Columns `text` takes on a terminal (wide East Asian characters count 2, combining marks 0). */
 export function displayWidth(text: string): number {
-  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
+  if (PRINTABLE_ASCII.test(text)) return text.length;
   let w = 0;
   for (const ch of text) w += charWidth(ch);
   return w;
@@ -83,8 +86,13 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
   const widths = headers.map(displayWidth);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r] as readonly (string | TableCell)[];
+    // A row all printable ASCII (most are) is tested once, not cell by cell.
+    let all = '';
+    for (let i = 0; i < columns; i++) all += cellText(row[i]);
+    const ascii = PRINTABLE_ASCII.test(all);
     for (let i = 0; i < columns; i++) {
-      const w = displayWidth(cellText(row[i]));
+      const text = cellText(row[i]);
+      const w = ascii ? text.length : displayWidth(text);
       cellWidths[r * columns + i] = w;
       if (w > (widths[i] as number)) widths[i] = w;
     }

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Palette, formatTimedelta, jobStyle, terminalInfo } from '../../src/cli/output.js';
-import { displayWidth, formatTable } from '../../src/cli/table.js';
+import { displayWidth, formatTable, truncate, type TableCell, type TableOptions } from '../../src/cli/table.js';
 
 const plain = new Palette(false);
 
@@ -84,5 +85,96 @@ describe('formatTable on long listings', () => {
     expect(lines[2]).toBe('0        xxxxxxxxxxxx');
     expect(lines[300_000]).toBe('299998   y');
     expect(lines[300_001]).toBe('299999   xxxxxxxxxxxx');
+  });
+});
+
+// formatTable before it measured a row of printable ASCII at once (issue 15): each cell on its own.
+const SEPARATOR = '   ';
+const MIN_CUT_WIDTH = 10;
+function centre(text: string, width: number): string {
+  const pad = Math.max(0, width - displayWidth(text));
+  const left = Math.floor(pad / 2);
+  return ' '.repeat(left) + text + ' '.repeat(pad - left);
+}
+function cellText(cell: string | TableCell | undefined): string {
+  return cell === undefined ? '' : typeof cell === 'string' ? cell : cell.text;
+}
+function referenceTable(headers: readonly string[], rows: readonly (readonly (string | TableCell)[])[], options: TableOptions): string {
+  const columns = headers.length;
+  // Each cell's width is measured once (listings have thousands of rows).
+  const cellWidths = new Array<number>(rows.length * columns);
+  const widths = headers.map(displayWidth);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as readonly (string | TableCell)[];
+    for (let i = 0; i < columns; i++) {
+      const w = displayWidth(cellText(row[i]));
+      cellWidths[r * columns + i] = w;
+      if (w > (widths[i] as number)) widths[i] = w;
+    }
+  }
+  let shown = widths.length;
+  let cutLast: number | null = null;
+  if (options.width !== null) {
+    const limit = options.width;
+    const total = (n: number): number => widths.slice(0, n).reduce((a, b) => a + b, 0) + SEPARATOR.length * (n - 1);
+    while (shown > 1 && total(shown) > limit) {
+      const room = limit - (total(shown - 1) + SEPARATOR.length);
+      const lastWidth = widths[shown - 1] ?? 0;
+      if (room >= Math.min(MIN_CUT_WIDTH, lastWidth)) {
+        cutLast = room;
+        break;
+      }
+      shown--;
+    }
+    if (shown === 1 && (widths[0] ?? 0) > limit) cutLast = limit;
+  }
+  const colWidths = Array.from({ length: shown }, (_, i) => (i === shown - 1 && cutLast !== null ? cutLast : (widths[i] ?? 0)));
+  const rule = options.unicode ? '─' : '-';
+  const lines: string[] = [];
+  const join = (parts: string[]): string => parts.join(SEPARATOR).trimEnd();
+  lines.push(join(colWidths.map((w, i) => centre(truncate(headers[i] as string, w), w))));
+  lines.push(join(colWidths.map((w) => rule.repeat(w))));
+  const { palette } = options;
+  const parts: string[] = new Array<string>(shown);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as readonly (string | TableCell)[];
+    for (let i = 0; i < shown; i++) {
+      const cell = row[i];
+      const width = colWidths[i] as number;
+      let text = cellText(cell);
+      let w = cellWidths[r * columns + i] as number;
+      if (w > width) {
+        text = truncate(text, width);
+        w = displayWidth(text);
+      }
+      const painted = typeof cell === 'object' ? palette.paint(text, cell.style) : text;
+      parts[i] = i === shown - 1 || w >= width ? painted : painted + ' '.repeat(width - w);
+    }
+    lines.push(join(parts));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('pretty tables, measured', () => {
+  it('are what measuring each cell on its own gives, for any cells (ASCII, wide, combining, control characters), widths and styles', () => {
+    const text = fc.oneof(
+      { weight: 4, arbitrary: fc.string({ maxLength: 12 }) },
+      fc.constantFrom('', 'é', '日本語', 'e\u0301', 'a\tb', '\u{1F600}x', 'abc\u200b', '\x1b[1m'),
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+    );
+    const cell: fc.Arbitrary<string | TableCell> = fc.oneof(text, fc.record({ text, style: fc.constantFrom(undefined, { colour: 'red' as const }, { bold: true }) }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }).chain((n) => fc.tuple(fc.array(text, { minLength: n, maxLength: n }), fc.array(fc.array(cell, { minLength: n, maxLength: n }), { maxLength: 8 }))),
+        fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 60 })),
+        fc.boolean(),
+        fc.boolean(),
+        ([headers, rows], width, colour, unicode) => {
+          const options: TableOptions = { width, palette: new Palette(colour), unicode };
+          expect(formatTable(headers, rows, options)).toBe(referenceTable(headers, rows, options));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
