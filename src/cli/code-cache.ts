@@ -49,14 +49,11 @@ export function codeCacheFile(name: string, command: string, env: NodeJS.Process
   return join(dir, `code-${name}-${build.slice(0, 16)}-${process.version}-${process.arch}-${command}.v8`);
 }
 
-/** What {@link runWithCodeCache} did with the cache (for tests and DSARI_DEBUG). */
-export type CodeCacheUse = 'off' | 'used' | 'made' | 'refused';
-
 /**
  * Runs the CommonJS bundle at `bundle` as Node would run it as a module, compiled with the code
  * cache of `name` (made at exit if missing or refused).
  */
-export function runWithCodeCache(bundle: URL, name: string): CodeCacheUse {
+export function runWithCodeCache(bundle: URL, name: string): void {
   const file = fileURLToPath(bundle);
   const text = readFileSync(file, 'utf8');
   // A bundle keeps its entry's `#!` line, which is no JavaScript inside a function.
@@ -69,8 +66,7 @@ export function runWithCodeCache(bundle: URL, name: string): CodeCacheUse {
     filename: file,
     ...(cached === null ? {} : { cachedData: cached }),
   });
-  const use: CodeCacheUse = cacheFile === null ? 'off' : cached === null ? 'made' : script.cachedDataRejected === true ? 'refused' : 'used';
-  if (cacheFile !== null && use !== 'used') {
+  if (cacheFile !== null && (cached === null || script.cachedDataRejected === true)) {
     // At exit, so that the data holds the functions this run compiled, not only the top level.
     process.once('exit', () => {
       try {
@@ -89,5 +85,4 @@ export function runWithCodeCache(bundle: URL, name: string): CodeCacheUse {
   require.cache[file] = module;
   run.call(module.exports, module.exports, require, module, file, dirname(file));
   module.loaded = true;
-  return use;
 }

@@ -90,6 +90,9 @@ function commonSections(others: readonly string[]): string[] {
     '.TP', '.B 2', 'bad usage (an unknown option, a missing argument).',
     '.SH ENVIRONMENT',
     '.TP', '.B DSARI_HOME', roffLines('without -c, the configuration is read from $DSARI_HOME/etc, else from the first of ~/.dsari/etc, /usr/local/etc/dsari and /etc/dsari that has one.'),
+    '.TP', '.B XDG_CACHE_HOME', roffLines("where the caches are kept ($XDG_CACHE_HOME/dsari, else ~/.cache/dsari): the checked configuration, the next run times of job list, dsari-info's compiled code. Only speed depends on them."),
+    '.TP', '.B DSARI_CONFIG_CACHE', roffLines('off: the configuration (and job list\'s next run times) are read and computed every time.'),
+    '.TP', '.B DSARI_CODE_CACHE', roffLines("off: dsari-info compiles its code at every start."),
     '.SH "SEE ALSO"',
     roffLines(`${others.map((p) => `${p}(1)`).join(', ')}; the documentation in the docs/ directory of the dsari package.`),
   ];
