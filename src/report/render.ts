@@ -7,12 +7,12 @@
  * written, then its job page and the index. Without a usable state file, a run page is written
  * when it does not exist yet (the original's rule). `regenerate` writes everything.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { runNotifications } from '../notify/outbox.js';
+import { runIdsWithNotifications, runNotifications } from '../notify/outbox.js';
 import { PAUSE_ALL, type PauseRecord, type RunRecord, type RunStore } from '../store/types.js';
 import { CHART_MAX_RUNS, durationChartSvg } from './chart.js';
 import { type JobView, type NotificationView, type RunView, applySummary, attachOutput, jobView, runView } from './model.js';
@@ -66,13 +66,24 @@ function readOutputText(runDir: string, log: Logger): string | null {
 }
 
 /** A run's notifications for its page; none when the store has no outbox. */
-async function notificationsView(store: RunStore, runId: string, log: Logger): Promise<NotificationView[]> {
-  if (store.sqlRunner === undefined) return [];
+async function notificationsView(store: RunStore, runId: string, log: Logger, withNotifications: ReadonlySet<string> | null): Promise<NotificationView[]> {
+  if (store.sqlRunner === undefined || withNotifications?.has(runId) === false) return [];
   try {
     return (await runNotifications(store.sqlRunner(), runId)).map((n) => ({ event: n.event, notifier: n.label, state: n.state, attempts: n.attempts, last_error: n.lastError }));
   } catch (err) {
     log.debug(`No notifications for run ${runId}: ${errorMessage(err)}`);
     return [];
+  }
+}
+
+/** The runs that have notifications, or null when that cannot be read (then each run page asks). */
+async function runsWithNotifications(store: RunStore, log: Logger): Promise<Set<string> | null> {
+  if (store.sqlRunner === undefined) return null;
+  try {
+    return await runIdsWithNotifications(store.sqlRunner());
+  } catch (err) {
+    log.debug(`Notifications are read run by run: ${errorMessage(err)}`);
+    return null;
   }
 }
 
@@ -109,7 +120,15 @@ function runsToWrite(views: readonly RunView[], prev: JobRenderState | undefined
   } else if (prev !== undefined && prev.count === 0) {
     return [...views];
   }
-  return views.filter((v) => !pageExists(join(jobDir, v.id), gz));
+  // The job's directory is listed once: a run without a directory there has no page (a
+  // first render of 200,000 runs looked for each page in turn).
+  let dirs: Set<string>;
+  try {
+    dirs = new Set(readdirSync(jobDir));
+  } catch {
+    dirs = new Set();
+  }
+  return views.filter((v) => !dirs.has(v.id) || !pageExists(join(jobDir, v.id), gz));
 }
 
 /**
@@ -156,6 +175,8 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
   let runPages = 0;
   let jobPages = 0;
   let anyJobChanged = false;
+  // Read when the first run page is rendered: a render with nothing new does not ask.
+  let withNotifications: Promise<Set<string> | null> | undefined;
   for (const job of jobs) {
     const view = views.get(job.name);
     if (view === undefined) continue;
@@ -188,7 +209,8 @@ export async function renderReports(options: RenderOptions): Promise<RenderResul
     const toWrite = regenerate ? runViews : runsToWrite(runViews, prev, jobDir, gz);
     await writeRunPages(toWrite, jobDir, gz, async (run) => {
       attachOutput(run, await readOutput(job.name, run.id), config.reportRunOutputStart, config.reportRunOutputEnd);
-      run.notifications = await notificationsView(store, run.id, log);
+      withNotifications ??= runsWithNotifications(store, log);
+      run.notifications = await notificationsView(store, run.id, log, await withNotifications);
       const html = templates.page('run.html', runContext(run));
       run.output = null;
       run.output_html = '';

@@ -249,6 +249,21 @@ describe('renderReports', () => {
     expect(changed(before, snapshot())).toEqual([STATE_FILE, `build/${runId(2)}/index.html`, 'build/index.html', 'index.html'].sort());
   });
 
+  it('incremental without a state file: a run directory left without its page gets the page again', async () => {
+    writeRuns(dataDir, baseRuns());
+    const cfg = config(dataDir, JOBS);
+    await render(cfg);
+    rmSync(join(html, STATE_FILE));
+    // the job's directory is listed once; a listed run directory still has its page looked for
+    rmSync(join(html, 'build', runId(2), 'index.html'));
+    writeFileSync(join(html, 'build', runId(2), 'stray.txt'), 'x');
+    age();
+    const before = snapshot();
+    const r = await render(cfg);
+    expect(r.runPages).toBe(1);
+    expect(changed(before, snapshot())).toEqual([STATE_FILE, `build/${runId(2)}/index.html`, 'build/index.html', 'index.html'].sort());
+  });
+
   it('a run inserted late with an older stop time is still rendered', async () => {
     writeRuns(dataDir, baseRuns());
     const cfg = config(dataDir, JOBS);
