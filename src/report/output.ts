@@ -8,7 +8,7 @@
  * output fails with an {@link OutputError} that says so.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, createReadStream, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -238,6 +238,21 @@ export async function readRunOutput(runDir: string): Promise<Buffer> {
 
 /** Synchronous {@link readRunOutput}. */
 export function readRunOutputSync(runDir: string): Buffer {
+  // Most runs have a plain output.txt: read it at once, without looking for it first (a report
+  // of 200,000 runs: ~0.7 s of stats). Only a file read whole and not empty is taken so (opened
+  // non-blocking: a FIFO of that name cannot hang the reader); anything else (no such file, a
+  // directory, an error, an empty file) goes the way below, which says what it always said.
+  try {
+    const fd = openSync(join(runDir, 'output.txt'), constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const bytes = readFileSync(fd);
+      if (bytes.length > 0) return bytes;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // looked for below
+  }
   for (let attempt = 0; ; attempt++) {
     const file = findOutputFileSync(runDir);
     if (file === null) throw missingError(runDir);

@@ -264,6 +264,30 @@ describe('renderReports', () => {
     expect(changed(before, snapshot())).toEqual([STATE_FILE, `build/${runId(2)}/index.html`, 'build/index.html', 'index.html'].sort());
   });
 
+  it('reads output.txt at once only when it is a file with something in it; odd ones are looked at as before', async () => {
+    const runs: FixtureRun[] = [
+      { job: 'build', id: runId(1), start: NOW - 500, stop: NOW - 490, exit: 0 },
+      { job: 'build', id: runId(2), start: NOW - 400, stop: NOW - 390, exit: 0 },
+      { job: 'build', id: runId(3), start: NOW - 300, stop: NOW - 290, exit: 0, output: '' },
+      { job: 'build', id: runId(4), start: NOW - 200, stop: NOW - 190, exit: 0, output: 'plain\n' },
+    ];
+    writeRuns(dataDir, runs);
+    const runDir = (i: number): string => join(dataDir, 'runs', 'build', runId(i));
+    // a FIFO named output.txt (nobody writing it) is no output, and must not hang the render
+    mkdirSync(runDir(1), { recursive: true });
+    execFileSync('mkfifo', [join(runDir(1), 'output.txt')]);
+    // a directory named output.txt beside output.txt.gz: the gz is the output
+    mkdirSync(join(runDir(2), 'output.txt'), { recursive: true });
+    execFileSync('sh', ['-c', `printf 'from gz\\n' | gzip > ${JSON.stringify(join(runDir(2), 'output.txt.gz'))}`]);
+    await render(config(dataDir, [job('build')]));
+    expect(read(`build/${runId(1)}/index.html`)).toContain('No output recorded.');
+    expect(read(`build/${runId(2)}/index.html`)).toContain('from gz');
+    const empty = read(`build/${runId(3)}/index.html`);
+    expect(empty).not.toContain('No output recorded.');
+    expect(empty).toContain('<pre class="output">');
+    expect(read(`build/${runId(4)}/index.html`)).toContain('plain');
+  });
+
   it('a run inserted late with an older stop time is still rendered', async () => {
     writeRuns(dataDir, baseRuns());
     const cfg = config(dataDir, JOBS);
