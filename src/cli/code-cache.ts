@@ -11,8 +11,9 @@
  *   the data at exit: then it also holds every function the command compiled.
  *
  * The cache file is `code-NAME-BUILD-NODE-ARCH-COMMAND.v8` in dsari's cache directory
- * (config/cache-dir.ts): one per command ({@link commandKey}), per build of dsari (the id hashes every module of dist/, so a bundle changed by a rebuild
- * never meets data made from another) and per Node.js version; it is used only when it and its
+ * (config/cache-dir.ts): one per command ({@link commandKey}), per build of dsari (the id hashes
+ * every module of dist/, so a bundle changed by a rebuild never meets data made from another)
+ * and per Node.js version; it is used only when it and its
  * directory are the user's alone, and written only there. V8 checks the data itself (its version,
  * flags and the source's length) and refuses what does not fit. DSARI_CODE_CACHE=off turns it off.
  * Nothing but start-up time changes: the bundle runs the same with or without it.
@@ -21,13 +22,13 @@ import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
-import { cacheDir, cacheOff, currentBuild, readPrivateFile, writePrivateFile } from '../config/cache-dir.js';
 import { readFileSync } from 'node:fs';
+import { cacheDir, cacheOff, currentBuild, readPrivateFile, writePrivateFile } from '../config/cache-dir.js';
 
 /**
  * Which command of a bin the arguments ask for, as far as the cache is concerned: their first two
- * words (`run list`, `job list`, `config dump`), and the format asked for with `--format`. The data a run writes holds the functions that
- * command compiled, so each command has its own: one made by `--version` would hold little that
+ * words (`run list`, `job list`, `config dump`), and the format asked for with `--format`. The
+ * data a run writes holds the functions that command compiled, so each command has its own: one made by `--version` would hold little that
  * `run list` needs. Any words do (a configuration directory named like a word makes one more
  * file, nothing else).
  */

@@ -25,6 +25,11 @@ export function currentBuild(): string | null {
   return buildId;
 }
 
+/** The Node.js a cache was made by, with the ICU and time-zone data its times depend on. */
+export function nodeId(): string {
+  return `${process.version} ${process.versions.icu ?? ''} ${process.versions.tz ?? ''}`;
+}
+
 /** Whether a cache is turned off by its environment variable (off, 0, no, false). */
 export function cacheOff(env: NodeJS.ProcessEnv, variable: string): boolean {
   return ['off', '0', 'no', 'false'].includes((env[variable] ?? '').toLowerCase());

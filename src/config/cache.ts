@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { cacheDir, cacheOff, currentBuild, readPrivateFile, writePrivateFile } from './cache-dir.js';
+import { cacheDir, cacheOff, currentBuild, nodeId, readPrivateFile, writePrivateFile } from './cache-dir.js';
 import { configDEntries, configDSignature } from './files.js';
 import { FrozenMap } from './freeze.js';
 import { bytesDigest } from './read.js';
@@ -115,17 +115,21 @@ function expandJobs(compact: CompactJobs): JobConfig[] {
 
 /** The cache file for a configuration directory, or null when caching is off. */
 export function cacheFile(configDir: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  if (cacheOff(env, 'DSARI_CONFIG_CACHE')) return null;
-  if (currentBuild() === null) return null;
-  const base = cacheDir(env);
-  if (base === null) return null;
-  return join(base, `config-${createHash('sha256').update(configDir).digest('hex').slice(0, 32)}.json`);
+  return configCacheFile('config', configDir, env);
 }
 
 /** The next-runs cache file (next-runs.ts) beside the configuration cache of `configDir`, or null when caching is off. */
 export function nextRunsFile(configDir: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  const file = cacheFile(configDir, env);
-  return file === null ? null : join(file, '..', `next-${file.slice(file.lastIndexOf('config-') + 'config-'.length)}`);
+  return configCacheFile('next', configDir, env);
+}
+
+/** `KIND-HASH.json` of a configuration directory in the cache directory; null when DSARI_CONFIG_CACHE turns it off. */
+function configCacheFile(kind: string, configDir: string, env: NodeJS.ProcessEnv): string | null {
+  if (cacheOff(env, 'DSARI_CONFIG_CACHE')) return null;
+  if (currentBuild() === null) return null;
+  const base = cacheDir(env);
+  if (base === null) return null;
+  return join(base, `${kind}-${createHash('sha256').update(configDir).digest('hex').slice(0, 32)}.json`);
 }
 
 function sha256(path: string): string {
@@ -226,6 +230,3 @@ function jsonExact(this: unknown, _key: string, value: unknown): unknown {
   }
 }
 
-function nodeId(): string {
-  return `${process.version} ${process.versions.icu ?? ''} ${process.versions.tz ?? ''}`;
-}

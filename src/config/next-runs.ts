@@ -1,9 +1,9 @@
 /**
- * Next scheduled runs kept between commands (issue 15, docs/configuration.md "Configuration
- * cache"). `dsari-info job list` shows every job's next run: with 10,000 jobs, compiling the
- * schedules and finding their next times was a fifth of the command. A next fire time F found
- * at time T stays the answer for a while (a cron schedule's until a second before F:
- * Schedule.keptUntil); so the command keeps what it found in a cache file beside the
+ * Next scheduled runs kept between commands (issue 15, docs/configuration.md "Next runs kept
+ * between commands"). `dsari-info job list` shows every job's next run: with 10,000 jobs,
+ * compiling the schedules and finding their next times was a fifth of the command. A next fire
+ * time F found at time T stays the answer for a while (a cron schedule's until a second before
+ * F: Schedule.keptUntil); so the command keeps what it found in a cache file beside the
  * configuration cache, and the next command takes an entry while its `now` is in that interval
  * and the job's schedule, zone and name are the ones it was found for. Schedules whose times
  * cannot be kept (`R` forms, which draw new values at every evaluation; RRULEs) are computed
@@ -18,7 +18,7 @@
 import type { EpochSeconds } from '../clock.js';
 import { jobSchedule } from '../schedule/job.js';
 import { formatIso } from '../schedule/time.js';
-import { currentBuild, readPrivateFile, writePrivateFile } from './cache-dir.js';
+import { currentBuild, nodeId, readPrivateFile, writePrivateFile } from './cache-dir.js';
 import type { JobConfig } from './types.js';
 
 /** Bumped when the file's shape changes. */
@@ -32,10 +32,6 @@ interface NextRunsFile {
   readonly build: string;
   readonly node: string;
   readonly jobs: Record<string, Entry>;
-}
-
-function nodeId(): string {
-  return `${process.version} ${process.versions.icu ?? ''} ${process.versions.tz ?? ''}`;
 }
 
 /** Next scheduled runs of jobs at one `now`, from the cache file where it holds them. */

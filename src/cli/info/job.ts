@@ -58,23 +58,23 @@ export function infoJobCommand(): Command {
         // The State column (paused, retrying …) is shown only when some job has one.
         const withState = states.size > 0;
         const state = (name: string): string => stateText(states.get(name) ?? ({} as JobState));
-        const columns = (name: string): [string, string, string, string] => {
+        const columns = (name: string): [schedule: string, next: string, command: string] => {
           const job = ctx.config.jobs.get(name) as JobConfig;
-          return [name, job.schedule ?? '', nextRuns.text(job) ?? '', shellQuote(job.command)];
+          return [job.schedule ?? '', nextRuns.text(job) ?? '', shellQuote(job.command)];
         };
         if (format === 'tabular') {
           // The original's column order for tabular: name, schedule, command, next run.
           return out.write(
             names
               .map((name) => {
-                const [, schedule, next, command] = columns(name);
+                const [schedule, next, command] = columns(name);
                 return `${[name, schedule, command, next, ...(withState ? [state(name)] : [])].join('\t')}\n`;
               })
               .join(''),
           );
         }
         const cells = names.map((name): (string | TableCell)[] => {
-          const [, schedule, next, command] = columns(name);
+          const [schedule, next, command] = columns(name);
           const row: (string | TableCell)[] = [{ text: name, style: jobStyle(name) }, schedule, next, command];
           if (withState) row.push({ text: state(name), style: states.get(name)?.paused ? { colour: 'yellow' as const } : undefined });
           return row;
